@@ -1,0 +1,32 @@
+# The two entry points of the README: `make demo` and `make test`. Everything they need is installed here,
+# by package name, from PyPI (Python packages), npm (anvil, solc-js) and Maven Central (Elasticsearch).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint install elasticsearch
+
+demo: install
+	$(BIN)/aquarius demo
+
+test: install elasticsearch lint
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+elasticsearch:
+	scripts/fetch-elasticsearch.sh >/dev/null

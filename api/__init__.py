@@ -1,0 +1,1 @@
+"""The aiohttp application serving the Aquarius REST API from the store."""

@@ -1,0 +1,99 @@
+"""The `aquarius` command line: one entry point for the daemon, the API, the demo and the admin tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from aquarius.config import ConfigError, Settings, load_settings
+
+NOT_BUILT = "not built yet: this release lays the foundation (configuration, dev chain, test cluster)"
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    print(f"aquarius run: {len(settings.chains)} chain(s) configured, store={settings.store}; {NOT_BUILT}")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    settings = _settings()
+    print(f"aquarius index: {len(settings.chains)} chain(s) configured; {NOT_BUILT}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    print(f"aquarius serve: would bind {settings.bind_url}; {NOT_BUILT}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    print(f"aquarius validate {args.file}: {NOT_BUILT}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    _settings()
+    print(f"aquarius reindex: {NOT_BUILT}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings()
+    for chain in settings.chains:
+        print(f"chain {chain.chain_id}: rpc {chain.rpc_urls[0]} (indexer {NOT_BUILT})")
+    if not settings.chains:
+        print("no chains configured (set AQUARIUS_CHAINS, or EVENTS_RPC and CHAIN_ID)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from aquarius.demo import run_demo
+
+    return run_demo(assets=args.assets)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aquarius",
+        description="Ocean Protocol metadata indexer and search API. Configuration comes from the environment "
+        "(see docs/configuration.md) or a JSON file named by AQUARIUS_CONFIG.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    add("run", cmd_run, "index the configured chains and serve the API in one process")
+    add("index", cmd_index, "index the configured chains into the store (no API)")
+    add("serve", cmd_serve, "serve the Aquarius REST API from the store (no indexing)")
+    demo = add("demo", cmd_demo, "start a local chain with the Ocean contracts and publish a sample catalog")
+    demo.add_argument("--assets", type=int, default=3, help="number of sample assets to publish (default 3)")
+    validate = add("validate", cmd_validate, "validate a DDO file against its schema version")
+    validate.add_argument("file", help="path of a DDO JSON file")
+    add("reindex", cmd_reindex, "rebuild the asset index under a new version and swap the alias")
+    add("status", cmd_status, "print per-chain head, last indexed block, lag and retry-queue size")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ConfigError as err:
+        print(f"aquarius: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
