@@ -32,7 +32,7 @@ def anvil_binary() -> Path:
     system = platform.system().lower()
     path = project_root() / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
     if not path.exists():
-        raise AnvilStartError(f"anvil not found at {path}: run `npm ci` in the project root")
+        raise AnvilStartError(f"anvil not found at {path}: run `npm install` in the project root (or `make install`)")
     return path
 
 
