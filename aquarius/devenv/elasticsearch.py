@@ -66,6 +66,17 @@ def _ensure_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(ES_USER)
 
 
+def _link_distribution(home: Path, target: Path) -> Path:
+    """A hard-linked copy of the distribution inside the node's own folder: the unprivileged node user may not
+    be able to traverse the checkout the cache lives in (a private temporary directory, a home folder)."""
+    try:
+        shutil.copytree(home, target, copy_function=os.link)
+    except OSError:  # another file system: hard links are impossible, copy instead
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(home, target)
+    return target
+
+
 def _bcrypt_hash(password: str) -> str:
     import bcrypt
 
@@ -144,6 +155,8 @@ def start_elasticsearch(
     home = distribution_home()
     user = _ensure_user()
     workdir = Path(tempfile.mkdtemp(prefix="aquarius-es-"))
+    if user is not None:
+        home = _link_distribution(home, workdir / "home")
     config = workdir / "config"
     shutil.copytree(home / "config", config)
     (workdir / "data").mkdir()
@@ -174,7 +187,7 @@ def start_elasticsearch(
         (config / "users_roles").write_text(f"superuser:{username}\n")
         auth = (username, password)
     if user is not None:
-        for path in [workdir, *workdir.rglob("*")]:
+        for path in [workdir, config, *(p for p in workdir.iterdir() if p.name != "home"), *config.rglob("*")]:
             os.chown(path, user.pw_uid, user.pw_gid)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
