@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     db_client_cert: Path | None = Field(
         default=None, validation_alias="DB_CLIENT_CERT", description="client certificate file"
     )
+    db_shards: int = Field(default=1, gt=0, validation_alias="DB_SHARDS", description="shards per index")
+    db_replicas: int = Field(default=1, ge=0, validation_alias="DB_REPLICAS", description="replicas per index")
     db_index: str = Field(default="aquarius", validation_alias="DB_INDEX", description="logical asset index name")
 
     # Chains
