@@ -53,12 +53,17 @@ async def load_stats(uow: UnitOfWork, did: str) -> Doc:
     return (record or {}).get("stats") or empty_stats()
 
 
+def public_stats(stats: Doc) -> Doc:
+    """The stats as clients see them (the internal list of every price source, active or not, stays out)."""
+    return {k: v for k, v in stats.items() if k != "all_prices"}
+
+
 async def save_stats(uow: UnitOfWork, did: str, stats: Doc) -> None:
     """Store the stats and mirror them into the asset document, if there is one."""
     uow.put(Collection.META, stats_key(did), {"did": did, "stats": stats})
     asset = await uow.get(Collection.ASSETS, did)
     if asset is not None:
-        asset["stats"] = stats
+        asset["stats"] = public_stats(stats)
         uow.put(Collection.ASSETS, did, asset)
 
 
