@@ -8,8 +8,8 @@ with the block and are undone by a reorg.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from indexer.unit_of_work import UnitOfWork
@@ -42,10 +42,18 @@ class RejectedEvent(Exception):
 
 @dataclass
 class HandlerEnv:
-    """Shared services handlers may use (RPC client, settings, key, HTTP session...)."""
+    """Shared services handlers may use (RPC client, settings, contract addresses, keys...), and the logs of the
+    batch being processed, by transaction (e.g. the `MetadataValidated` proofs next to a metadata event)."""
 
     chain_id: int
     services: dict[str, Any]
+    tx_logs: dict[str, list[LogLike]] = field(default_factory=dict)
+
+    def for_batch(self, logs: Sequence[LogLike]) -> HandlerEnv:
+        by_tx: dict[str, list[LogLike]] = {}
+        for entry in logs:
+            by_tx.setdefault(entry.tx_hash, []).append(entry)
+        return HandlerEnv(self.chain_id, self.services, by_tx)
 
     def get(self, name: str) -> Any:
         return self.services[name]

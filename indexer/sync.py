@@ -154,14 +154,15 @@ class ChainSync:
                 return
 
     async def apply_batch(self, batch: LogBatch) -> None:
-        prepared = await asyncio.gather(*(self._prepare(entry) for entry in batch.logs))
+        env = self.env.for_batch(batch.logs)
+        prepared = await asyncio.gather(*(self._prepare(entry, env) for entry in batch.logs))
         uow = UnitOfWork(self.store, self.chain_id)
         current: int | None = None
         for entry, (result, error) in zip(batch.logs, prepared, strict=True):
             if entry.block_number != current:
                 current = entry.block_number
                 uow.begin_block(current, entry.block_hash)
-            await self._apply(entry, result, error, uow)
+            await self._apply(entry, result, error, uow, env)
         if current != batch.last:
             uow.begin_block(batch.last, batch.last_hash)
         await self.store.apply_blocks(self.chain_id, uow.blocks)
@@ -175,16 +176,18 @@ class ChainSync:
         async with self.applied:
             self.applied.notify_all()
 
-    async def _prepare(self, entry: LogLike) -> tuple[Any, BaseException | None]:
+    async def _prepare(self, entry: LogLike, env: HandlerEnv) -> tuple[Any, BaseException | None]:
         handler = self.registry.get(entry.event)
         if handler is None:
             return None, None
         try:
-            return await handler.prepare(entry, self.env), None
+            return await handler.prepare(entry, env), None
         except Exception as err:
             return None, err
 
-    async def _apply(self, entry: LogLike, prepared: Any, error: BaseException | None, uow: UnitOfWork) -> None:
+    async def _apply(
+        self, entry: LogLike, prepared: Any, error: BaseException | None, uow: UnitOfWork, env: HandlerEnv
+    ) -> None:
         handler = self.registry.get(entry.event)
         if handler is None:
             return
@@ -192,10 +195,10 @@ class ChainSync:
         try:
             if error is not None:
                 raise error
-            await handler.apply(entry, prepared, uow, self.env)
+            await handler.apply(entry, prepared, uow, env)
         except RejectedEvent as rejected:
             uow.rollback_to(savepoint)
-            await handler.on_rejected(entry, rejected, uow, self.env)
+            await handler.on_rejected(entry, rejected, uow, env)
         except Exception as err:
             uow.rollback_to(savepoint)
             log.info(
@@ -207,7 +210,7 @@ class ChainSync:
                 err,
             )
             await enqueue_failure(uow, entry, err, self.retry_policy)
-            await handler.on_retry_queued(entry, err, uow, self.env)
+            await handler.on_retry_queued(entry, err, uow, env)
 
     async def wait_for_block(self, number: int) -> None:
         """Wait until the cursor reaches `number` (callers bound it with `asyncio.timeout`)."""
