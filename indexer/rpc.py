@@ -181,7 +181,8 @@ class RpcClient:
         def read(answer: Any) -> list[Any | RpcError]:
             if isinstance(answer, dict) and "error" in answer:
                 # some providers answer a whole batch with one error (e.g. batch too large)
-                error = classify_error(label, answer["error"])
+                has_logs = any(method == "eth_getLogs" for method, _ in calls)
+                error = classify_error("eth_getLogs" if has_logs else label, answer["error"])
                 if isinstance(error, RpcError):
                     return [error] * len(calls)
                 raise error
@@ -232,27 +233,33 @@ class RpcClient:
         *,
         addresses: Sequence[str] | None = None,
         topics: Topics | None = None,
-        attempt_timeout: float | None = None,
     ) -> list[RawLog]:
         """Every log in blocks `from_block..to_block` (both included) matching the filter, in chain order.
 
         Raises `RangeTooLarge` when the provider refuses the range or the size of the answer; the caller splits.
         """
-        query: dict[str, Any] = {"fromBlock": to_quantity(from_block), "toBlock": to_quantity(to_block)}
-        if addresses is not None:
-            query["address"] = list(addresses)
-        if topics is not None:
-            query["topics"] = [t if t is None or isinstance(t, str) else list(t) for t in topics]
-        answer = await self.request("eth_getLogs", [query], attempt_timeout=attempt_timeout)
-        if not isinstance(answer, list):
-            raise RpcError(None, f"eth_getLogs answered {type(answer).__name__}, not a list", method="eth_getLogs")
-        logs = [_parse(RawLog, item, "log") for item in answer]
-        stray = [lg for lg in logs if not from_block <= lg.block_number <= to_block]
-        if stray:
-            raise RpcError(
-                None, f"eth_getLogs {from_block}..{to_block} returned a log of block {stray[0].block_number}"
-            )
-        return sorted(logs, key=lambda lg: lg.position)
+        answer = await self.request("eth_getLogs", [_logs_query(from_block, to_block, addresses, topics)])
+        return _read_logs(answer, from_block, to_block)
+
+    async def get_logs_with_header(
+        self,
+        from_block: int,
+        to_block: int,
+        *,
+        addresses: Sequence[str] | None = None,
+        topics: Topics | None = None,
+    ) -> tuple[list[RawLog], Block]:
+        """`get_logs` and the header of `to_block`, in one batched request. The logs of `to_block` must carry the
+        header's hash: an answer mixing two forks of that block raises `RpcError`."""
+        query = _logs_query(from_block, to_block, addresses, topics)
+        logs_answer, header_answer = await self.batch(
+            [("eth_getLogs", [query]), ("eth_getBlockByNumber", [to_quantity(to_block), False])]
+        )
+        logs = _read_logs(_unwrap(logs_answer), from_block, to_block)
+        header = _parse(Block, _unwrap(header_answer), f"block {to_block}")
+        if any(lg.block_number == to_block and lg.block_hash != header.hash for lg in logs):
+            raise RpcError(None, f"logs of block {to_block} are not from block {header.hash}", method="eth_getLogs")
+        return logs, header
 
     async def call(self, to: str, data: str, block: BlockId = "latest") -> bytes:
         """`eth_call`; the returned bytes. A revert raises `RpcError`."""
@@ -304,7 +311,8 @@ class RpcClient:
 
     async def _send(self, label: str, payload: Any, read: Callable[[Any], _T], *, attempt_timeout: float | None) -> _T:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        method = payload.get("method", "") if isinstance(payload, dict) else ""
+        calls = payload if isinstance(payload, list) else [payload]
+        method = "eth_getLogs" if any(c["method"] == "eth_getLogs" for c in calls) else str(calls[0]["method"])
         last: BaseException | None = None
         for attempt in range(self.settings.attempts):
             if attempt:
@@ -345,7 +353,7 @@ class RpcClient:
         if status == 413:
             if method == "eth_getLogs":
                 raise RangeTooLarge(413, "HTTP 413: request or response too large", method=method)
-            raise RpcError(413, "HTTP 413: request too large", method=method or "batch")
+            raise RpcError(413, "HTTP 413: request too large", method=method)
         if status == 429 or status >= 500:
             raise TransientRpcFailure(f"{url}: HTTP {status}")
         try:
@@ -355,6 +363,30 @@ class RpcClient:
         if status != 200 and not (isinstance(answer, dict) and "error" in answer):
             raise TransientRpcFailure(f"{url}: HTTP {status}")
         return answer
+
+
+def _logs_query(
+    from_block: int, to_block: int, addresses: Sequence[str] | None, topics: Topics | None
+) -> dict[str, Any]:
+    query: dict[str, Any] = {"fromBlock": to_quantity(from_block), "toBlock": to_quantity(to_block)}
+    if addresses is not None:
+        query["address"] = list(addresses)
+    if topics is not None:
+        query["topics"] = [t if t is None or isinstance(t, str) else list(t) for t in topics]
+    return query
+
+
+def _read_logs(answer: Any, from_block: int, to_block: int) -> list[RawLog]:
+    """Parse an `eth_getLogs` answer into chain order, refusing logs outside the range or given twice."""
+    if not isinstance(answer, list):
+        raise RpcError(None, f"eth_getLogs answered {type(answer).__name__}, not a list", method="eth_getLogs")
+    logs = sorted((_parse(RawLog, item, "log") for item in answer), key=lambda lg: lg.position)
+    for previous, current in itertools.pairwise(logs):
+        if previous.position == current.position:
+            raise RpcError(None, f"eth_getLogs returned log {current.position} twice", method="eth_getLogs")
+    if logs and not (from_block <= logs[0].block_number and logs[-1].block_number <= to_block):
+        raise RpcError(None, f"eth_getLogs {from_block}..{to_block} returned logs outside it", method="eth_getLogs")
+    return logs
 
 
 def _block_param(block: BlockId) -> str:
