@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from indexer.rpc import RpcClient, Topics
-from indexer.rpc_errors import RpcError
+from indexer.rpc_errors import RpcError, RpcUnavailable
 from indexer.rpc_types import RawLog
 
 __all__ = ["FetcherSettings", "LogBatch", "LogFetcher"]
@@ -58,13 +58,16 @@ class LogFetcher:
     """Fetches the logs matching `topics` (and `addresses`, when given) of blocks `start..target` of one chain.
 
     Iterating yields `LogBatch`es whose ranges are consecutive, start at `start`, end at `target` and never
-    overlap: every block is covered exactly once, and logs come in strict `(block, logIndex)` order. Ranges start at
-    `initial_range` blocks, double after each success up to `max_range`, and halve (down to one block) when the node
-    refuses a range (`RangeTooLarge`) or answers another error for it. Up to `read_ahead` ranges are fetched
-    concurrently; batches are still yielded in order. A failure that splitting cannot cure (an error for a single
-    block, or `RpcUnavailable` from the client, which has already retried) is raised when the consumer reaches that
-    range, after every batch before it; nothing is ever skipped. Closing the iteration early
-    (`async with aclosing(fetcher.batches())`) cancels the fetches in flight.
+    overlap: every block is covered exactly once, and logs come in strict `(block, logIndex)` order.
+
+    Ranges start at `initial_range` blocks and double after each success up to `max_range`. They halve (down to
+    one block) when the node refuses a range (`RangeTooLarge`), answers another error for it, or keeps timing out
+    on it. Up to `read_ahead` ranges are fetched concurrently; batches are still yielded in order.
+
+    A failure that splitting cannot cure (an error for a single block, or `RpcUnavailable` for another reason than
+    timeouts: the client has already retried) is raised when the consumer reaches that range, after every batch
+    before it; nothing is ever skipped. Closing the iteration early (`async with aclosing(fetcher.batches())`)
+    cancels the fetches in flight.
 
     Progress: `blocks_done`, `logs_done`, `blocks_per_second`, `logs_per_second`, and `range_size` (the current
     range length).
@@ -138,12 +141,13 @@ class LogFetcher:
                 piece, header = await self._rpc.get_logs_with_header(
                     position, end, addresses=self._addresses, topics=self._topics
                 )
-            except RpcError as err:  # RangeTooLarge included
-                if end == position:
+            except (RpcError, RpcUnavailable) as err:  # RangeTooLarge included
+                # NOTE: a node that times out on a range may answer a smaller one; a node that is gone will not
+                if end == position or (isinstance(err, RpcUnavailable) and not err.timed_out):
                     raise
                 span = (end - position + 1) // 2
                 self.range_size = min(self.range_size, span)
-                log.debug("getLogs %d..%d failed (%s); trying %d blocks", position, end, err.message, span)
+                log.debug("getLogs %d..%d failed (%s); trying %d blocks", position, end, err, span)
                 continue
             logs += piece
             hashes.update((lg.block_number, lg.block_hash) for lg in piece)

@@ -313,7 +313,7 @@ class RpcClient:
         body = json.dumps(payload, separators=(",", ":")).encode()
         calls = payload if isinstance(payload, list) else [payload]
         method = "eth_getLogs" if any(c["method"] == "eth_getLogs" for c in calls) else str(calls[0]["method"])
-        last: BaseException | None = None
+        last: TransientRpcFailure | None = None
         for attempt in range(self.settings.attempts):
             if attempt:
                 ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (attempt - 1))
@@ -349,7 +349,8 @@ class RpcClient:
                 status = response.status
                 raw = await response.read()
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
-            raise TransientRpcFailure(f"{url}: {type(err).__name__}: {err}") from err
+            timed_out = isinstance(err, TimeoutError)
+            raise TransientRpcFailure(f"{url}: {type(err).__name__}: {err}", timed_out=timed_out) from err
         if status == 413:
             if method == "eth_getLogs":
                 raise RangeTooLarge(413, "HTTP 413: request or response too large", method=method)

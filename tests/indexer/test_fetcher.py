@@ -12,7 +12,7 @@ import pytest_asyncio
 from indexer.events import handled_events
 from indexer.fetcher import FetcherSettings, LogBatch, LogFetcher
 from indexer.rpc import RpcClient, RpcSettings
-from indexer.rpc_errors import RangeTooLarge
+from indexer.rpc_errors import RangeTooLarge, RpcUnavailable
 from indexer.rpc_types import RawLog
 from tests.faults.fixtures import BusyChain
 from tests.faults.proxy import Fault, FaultKind, FaultProxy
@@ -130,6 +130,28 @@ async def test_a_block_the_node_keeps_refusing_raises_after_every_batch_before_i
 
     assert [(b.from_block, b.to_block) for b in received] == [(0, 99)]
     assert fetcher.range_size == 1
+
+
+async def test_a_range_the_node_keeps_timing_out_on_is_split(
+    proxy: FaultProxy, busy_chain: BusyChain, direct_logs: list[RawLog]
+) -> None:
+    proxy.inject(Fault(FaultKind.HANG), method="eth_getLogs", times=2)  # both attempts at the first range
+    async with RpcClient([proxy.url], RpcSettings(timeout=0.3, attempts=2, backoff_base=0.01)) as client:
+        settings = FetcherSettings(initial_range=400, max_range=400, read_ahead=1)
+        logs = [lg async for batch in _fetcher(client, busy_chain.head, settings) for lg in batch.logs]
+
+    assert proxy.stats.faults[FaultKind.HANG] == 2
+    assert proxy.stats.log_ranges[0] == (0, 199)  # the hung calls never reached the node
+    assert logs == direct_logs
+
+
+async def test_a_node_that_is_gone_is_not_split_for(proxy: FaultProxy, busy_chain: BusyChain) -> None:
+    proxy.inject(Fault(FaultKind.STATUS, status=503), times=100)
+    async with RpcClient([proxy.url], RpcSettings(attempts=2, backoff_base=0.01)) as client:
+        settings = FetcherSettings(initial_range=400, max_range=400, read_ahead=1)
+        with pytest.raises(RpcUnavailable):
+            [batch async for batch in _fetcher(client, busy_chain.head, settings)]
+    assert proxy.stats.requests == 2
 
 
 async def test_closing_early_cancels_the_fetches_ahead(proxy: FaultProxy, busy_chain: BusyChain) -> None:
