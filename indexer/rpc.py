@@ -110,6 +110,9 @@ class RpcClient:
     ) -> None:
         if not urls:
             raise ValueError("an RPC client needs at least one URL")
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r}: the RPC client speaks JSON-RPC over HTTP(S) only")
         self.settings = settings or RpcSettings()
         self._endpoints = [_Endpoint(url) for url in urls]
         self._session = session
@@ -131,10 +134,6 @@ class RpcClient:
             await self._session.close()
             self._session = None
 
-    @property
-    def urls(self) -> list[str]:
-        return [e.url for e in self._endpoints]
-
     def health(self) -> list[EndpointHealth]:
         """The state of every URL, in configured order."""
         return [EndpointHealth(e.url, e.failures, e.down_until) for e in self._endpoints]
@@ -146,7 +145,7 @@ class RpcClient:
 
     # --- generic calls -------------------------------------------------------------------------------------
 
-    async def request(self, method: str, params: Sequence[Any] = (), *, attempt_timeout: float | None = None) -> Any:
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         """One JSON-RPC call; returns its `result`."""
         request_id = next(self._ids)
         payload = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)}
@@ -160,17 +159,17 @@ class RpcClient:
                 raise TransientRpcFailure(f"{method}: response without result or error")
             return answer["result"]
 
-        return await self._send(method, payload, read, attempt_timeout=attempt_timeout)
+        return await self._send(method, payload, read)
 
-    async def batch(self, calls: Sequence[Call], *, attempt_timeout: float | None = None) -> list[Any | RpcError]:
+    async def batch(self, calls: Sequence[Call]) -> list[Any | RpcError]:
         """Several calls in one HTTP request each `max_batch` calls. Returns, in the order of `calls`, each call's
         result or its `RpcError`; a failure of the whole request is retried like a single call's."""
         size = self.settings.max_batch
         chunks = [calls[i : i + size] for i in range(0, len(calls), size)]
-        answers = await asyncio.gather(*(self._batch_once(chunk, attempt_timeout) for chunk in chunks))
+        answers = await asyncio.gather(*(self._batch_once(chunk) for chunk in chunks))
         return [item for chunk in answers for item in chunk]
 
-    async def _batch_once(self, calls: Sequence[Call], attempt_timeout: float | None) -> list[Any | RpcError]:
+    async def _batch_once(self, calls: Sequence[Call]) -> list[Any | RpcError]:
         ids = [next(self._ids) for _ in calls]
         payload = [
             {"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
@@ -205,7 +204,7 @@ class RpcClient:
                     raise TransientRpcFailure(f"{label}: {method} has neither result nor error")
             return results
 
-        return await self._send(label, payload, read, attempt_timeout=attempt_timeout)
+        return await self._send(label, payload, read)
 
     # --- chain methods -------------------------------------------------------------------------------------
 
@@ -309,7 +308,7 @@ class RpcClient:
         endpoint.failures = 0
         endpoint.down_until = 0.0
 
-    async def _send(self, label: str, payload: Any, read: Callable[[Any], _T], *, attempt_timeout: float | None) -> _T:
+    async def _send(self, label: str, payload: Any, read: Callable[[Any], _T]) -> _T:
         body = json.dumps(payload, separators=(",", ":")).encode()
         calls = payload if isinstance(payload, list) else [payload]
         method = "eth_getLogs" if any(c["method"] == "eth_getLogs" for c in calls) else str(calls[0]["method"])
@@ -320,7 +319,7 @@ class RpcClient:
                 await asyncio.sleep(random.uniform(0, ceiling))
             for endpoint in self._order():
                 try:
-                    answer = await self._post(endpoint.url, body, method, attempt_timeout or self.settings.timeout)
+                    answer = await self._post(endpoint.url, body, method)
                     result = read(answer)
                 except TransientRpcFailure as err:
                     self._failed(endpoint, err)
@@ -333,7 +332,7 @@ class RpcClient:
                 return result
         raise RpcUnavailable(label, self.settings.attempts, last)
 
-    async def _post(self, url: str, body: bytes, method: str, attempt_timeout: float) -> Any:
+    async def _post(self, url: str, body: bytes, method: str) -> Any:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
@@ -343,7 +342,7 @@ class RpcClient:
                     url,
                     data=body,
                     headers={"Content-Type": "application/json"},
-                    timeout=aiohttp.ClientTimeout(total=attempt_timeout),
+                    timeout=aiohttp.ClientTimeout(total=self.settings.timeout),
                 ) as response,
             ):
                 status = response.status
