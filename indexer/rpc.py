@@ -110,6 +110,9 @@ class RpcClient:
     ) -> None:
         if not urls:
             raise ValueError("an RPC client needs at least one URL")
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r}: the RPC client speaks JSON-RPC over HTTP(S) only")
         self.settings = settings or RpcSettings()
         self._endpoints = [_Endpoint(url) for url in urls]
         self._session = session
@@ -131,10 +134,6 @@ class RpcClient:
             await self._session.close()
             self._session = None
 
-    @property
-    def urls(self) -> list[str]:
-        return [e.url for e in self._endpoints]
-
     def health(self) -> list[EndpointHealth]:
         """The state of every URL, in configured order."""
         return [EndpointHealth(e.url, e.failures, e.down_until) for e in self._endpoints]
@@ -146,7 +145,7 @@ class RpcClient:
 
     # --- generic calls -------------------------------------------------------------------------------------
 
-    async def request(self, method: str, params: Sequence[Any] = (), *, attempt_timeout: float | None = None) -> Any:
+    async def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         """One JSON-RPC call; returns its `result`."""
         request_id = next(self._ids)
         payload = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)}
@@ -160,17 +159,17 @@ class RpcClient:
                 raise TransientRpcFailure(f"{method}: response without result or error")
             return answer["result"]
 
-        return await self._send(method, payload, read, attempt_timeout=attempt_timeout)
+        return await self._send(method, payload, read)
 
-    async def batch(self, calls: Sequence[Call], *, attempt_timeout: float | None = None) -> list[Any | RpcError]:
+    async def batch(self, calls: Sequence[Call]) -> list[Any | RpcError]:
         """Several calls in one HTTP request each `max_batch` calls. Returns, in the order of `calls`, each call's
         result or its `RpcError`; a failure of the whole request is retried like a single call's."""
         size = self.settings.max_batch
         chunks = [calls[i : i + size] for i in range(0, len(calls), size)]
-        answers = await asyncio.gather(*(self._batch_once(chunk, attempt_timeout) for chunk in chunks))
+        answers = await asyncio.gather(*(self._batch_once(chunk) for chunk in chunks))
         return [item for chunk in answers for item in chunk]
 
-    async def _batch_once(self, calls: Sequence[Call], attempt_timeout: float | None) -> list[Any | RpcError]:
+    async def _batch_once(self, calls: Sequence[Call]) -> list[Any | RpcError]:
         ids = [next(self._ids) for _ in calls]
         payload = [
             {"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
@@ -181,7 +180,8 @@ class RpcClient:
         def read(answer: Any) -> list[Any | RpcError]:
             if isinstance(answer, dict) and "error" in answer:
                 # some providers answer a whole batch with one error (e.g. batch too large)
-                error = classify_error(label, answer["error"])
+                has_logs = any(method == "eth_getLogs" for method, _ in calls)
+                error = classify_error("eth_getLogs" if has_logs else label, answer["error"])
                 if isinstance(error, RpcError):
                     return [error] * len(calls)
                 raise error
@@ -204,7 +204,7 @@ class RpcClient:
                     raise TransientRpcFailure(f"{label}: {method} has neither result nor error")
             return results
 
-        return await self._send(label, payload, read, attempt_timeout=attempt_timeout)
+        return await self._send(label, payload, read)
 
     # --- chain methods -------------------------------------------------------------------------------------
 
@@ -232,27 +232,33 @@ class RpcClient:
         *,
         addresses: Sequence[str] | None = None,
         topics: Topics | None = None,
-        attempt_timeout: float | None = None,
     ) -> list[RawLog]:
         """Every log in blocks `from_block..to_block` (both included) matching the filter, in chain order.
 
         Raises `RangeTooLarge` when the provider refuses the range or the size of the answer; the caller splits.
         """
-        query: dict[str, Any] = {"fromBlock": to_quantity(from_block), "toBlock": to_quantity(to_block)}
-        if addresses is not None:
-            query["address"] = list(addresses)
-        if topics is not None:
-            query["topics"] = [t if t is None or isinstance(t, str) else list(t) for t in topics]
-        answer = await self.request("eth_getLogs", [query], attempt_timeout=attempt_timeout)
-        if not isinstance(answer, list):
-            raise RpcError(None, f"eth_getLogs answered {type(answer).__name__}, not a list", method="eth_getLogs")
-        logs = [_parse(RawLog, item, "log") for item in answer]
-        stray = [lg for lg in logs if not from_block <= lg.block_number <= to_block]
-        if stray:
-            raise RpcError(
-                None, f"eth_getLogs {from_block}..{to_block} returned a log of block {stray[0].block_number}"
-            )
-        return sorted(logs, key=lambda lg: lg.position)
+        answer = await self.request("eth_getLogs", [_logs_query(from_block, to_block, addresses, topics)])
+        return _read_logs(answer, from_block, to_block)
+
+    async def get_logs_with_header(
+        self,
+        from_block: int,
+        to_block: int,
+        *,
+        addresses: Sequence[str] | None = None,
+        topics: Topics | None = None,
+    ) -> tuple[list[RawLog], Block]:
+        """`get_logs` and the header of `to_block`, in one batched request. The logs of `to_block` must carry the
+        header's hash: an answer mixing two forks of that block raises `RpcError`."""
+        query = _logs_query(from_block, to_block, addresses, topics)
+        logs_answer, header_answer = await self.batch(
+            [("eth_getLogs", [query]), ("eth_getBlockByNumber", [to_quantity(to_block), False])]
+        )
+        logs = _read_logs(_unwrap(logs_answer), from_block, to_block)
+        header = _parse(Block, _unwrap(header_answer), f"block {to_block}")
+        if any(lg.block_number == to_block and lg.block_hash != header.hash for lg in logs):
+            raise RpcError(None, f"logs of block {to_block} are not from block {header.hash}", method="eth_getLogs")
+        return logs, header
 
     async def call(self, to: str, data: str, block: BlockId = "latest") -> bytes:
         """`eth_call`; the returned bytes. A revert raises `RpcError`."""
@@ -302,17 +308,18 @@ class RpcClient:
         endpoint.failures = 0
         endpoint.down_until = 0.0
 
-    async def _send(self, label: str, payload: Any, read: Callable[[Any], _T], *, attempt_timeout: float | None) -> _T:
+    async def _send(self, label: str, payload: Any, read: Callable[[Any], _T]) -> _T:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        method = payload.get("method", "") if isinstance(payload, dict) else ""
-        last: BaseException | None = None
+        calls = payload if isinstance(payload, list) else [payload]
+        method = "eth_getLogs" if any(c["method"] == "eth_getLogs" for c in calls) else str(calls[0]["method"])
+        last: TransientRpcFailure | None = None
         for attempt in range(self.settings.attempts):
             if attempt:
                 ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (attempt - 1))
                 await asyncio.sleep(random.uniform(0, ceiling))
             for endpoint in self._order():
                 try:
-                    answer = await self._post(endpoint.url, body, method, attempt_timeout or self.settings.timeout)
+                    answer = await self._post(endpoint.url, body, method)
                     result = read(answer)
                 except TransientRpcFailure as err:
                     self._failed(endpoint, err)
@@ -325,7 +332,7 @@ class RpcClient:
                 return result
         raise RpcUnavailable(label, self.settings.attempts, last)
 
-    async def _post(self, url: str, body: bytes, method: str, attempt_timeout: float) -> Any:
+    async def _post(self, url: str, body: bytes, method: str) -> Any:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
@@ -335,17 +342,18 @@ class RpcClient:
                     url,
                     data=body,
                     headers={"Content-Type": "application/json"},
-                    timeout=aiohttp.ClientTimeout(total=attempt_timeout),
+                    timeout=aiohttp.ClientTimeout(total=self.settings.timeout),
                 ) as response,
             ):
                 status = response.status
                 raw = await response.read()
         except (aiohttp.ClientError, TimeoutError, OSError) as err:
-            raise TransientRpcFailure(f"{url}: {type(err).__name__}: {err}") from err
+            timed_out = isinstance(err, TimeoutError)
+            raise TransientRpcFailure(f"{url}: {type(err).__name__}: {err}", timed_out=timed_out) from err
         if status == 413:
             if method == "eth_getLogs":
                 raise RangeTooLarge(413, "HTTP 413: request or response too large", method=method)
-            raise RpcError(413, "HTTP 413: request too large", method=method or "batch")
+            raise RpcError(413, "HTTP 413: request too large", method=method)
         if status == 429 or status >= 500:
             raise TransientRpcFailure(f"{url}: HTTP {status}")
         try:
@@ -355,6 +363,30 @@ class RpcClient:
         if status != 200 and not (isinstance(answer, dict) and "error" in answer):
             raise TransientRpcFailure(f"{url}: HTTP {status}")
         return answer
+
+
+def _logs_query(
+    from_block: int, to_block: int, addresses: Sequence[str] | None, topics: Topics | None
+) -> dict[str, Any]:
+    query: dict[str, Any] = {"fromBlock": to_quantity(from_block), "toBlock": to_quantity(to_block)}
+    if addresses is not None:
+        query["address"] = list(addresses)
+    if topics is not None:
+        query["topics"] = [t if t is None or isinstance(t, str) else list(t) for t in topics]
+    return query
+
+
+def _read_logs(answer: Any, from_block: int, to_block: int) -> list[RawLog]:
+    """Parse an `eth_getLogs` answer into chain order, refusing logs outside the range or given twice."""
+    if not isinstance(answer, list):
+        raise RpcError(None, f"eth_getLogs answered {type(answer).__name__}, not a list", method="eth_getLogs")
+    logs = sorted((_parse(RawLog, item, "log") for item in answer), key=lambda lg: lg.position)
+    for previous, current in itertools.pairwise(logs):
+        if previous.position == current.position:
+            raise RpcError(None, f"eth_getLogs returned log {current.position} twice", method="eth_getLogs")
+    if logs and not (from_block <= logs[0].block_number and logs[-1].block_number <= to_block):
+        raise RpcError(None, f"eth_getLogs {from_block}..{to_block} returned logs outside it", method="eth_getLogs")
+    return logs
 
 
 def _block_param(block: BlockId) -> str:

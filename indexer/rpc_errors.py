@@ -44,19 +44,28 @@ class RangeTooLarge(RpcError):
     over a smaller range may succeed. Never retried as is."""
 
 
+class TransientRpcFailure(RpcFailure):
+    """One attempt at one URL failed in a way that another attempt may not (internal to the client: it retries
+    these and raises `RpcUnavailable` once it gives up). `timed_out`: the URL did not answer in time."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
 class RpcUnavailable(RpcFailure):
     """Every URL failed (connection refused or reset, timeout, HTTP 429/5xx, garbled body) on every attempt."""
 
-    def __init__(self, method: str, attempts: int, last: BaseException | None) -> None:
+    def __init__(self, method: str, attempts: int, last: TransientRpcFailure | None) -> None:
         super().__init__(f"{method}: no RPC URL answered after {attempts} attempt(s); last failure: {last!r}")
         self.method = method
         self.attempts = attempts
         self.last = last
 
-
-class TransientRpcFailure(RpcFailure):
-    """One attempt at one URL failed in a way that another attempt may not (internal to the client: it retries
-    these and raises `RpcUnavailable` once it gives up)."""
+    @property
+    def timed_out(self) -> bool:
+        """The last attempt timed out: the call may be too heavy for the node rather than the node gone."""
+        return self.last is not None and self.last.timed_out
 
 
 # NOTE: rate limiting is checked before range limits: "rate limit exceeded" must not read as "limit exceeded".

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from eth_utils import to_checksum_address
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["Address", "Block", "HexBytes", "HexInt", "RawLog", "Receipt", "Transaction", "to_quantity"]
+__all__ = ["Address", "Block", "HexData", "HexInt", "RawLog", "Receipt", "Transaction", "to_quantity"]
 
 
 def _hex_int(value: Any) -> int:
@@ -33,7 +33,7 @@ def _address(value: Any) -> str:
 
 
 HexInt = Annotated[int, BeforeValidator(_hex_int)]
-HexBytes = Annotated[str, BeforeValidator(_hex_bytes)]
+HexData = Annotated[str, BeforeValidator(_hex_bytes)]
 Address = Annotated[str, BeforeValidator(_address)]
 
 
@@ -50,8 +50,8 @@ class Block(_Wire):
     """A block header: what cursor and reorg bookkeeping need."""
 
     number: HexInt
-    hash: HexBytes
-    parent_hash: HexBytes = Field(alias="parentHash")
+    hash: HexData
+    parent_hash: HexData = Field(alias="parentHash")
     timestamp: HexInt
 
 
@@ -59,11 +59,11 @@ class RawLog(_Wire):
     """A log as the node returned it, not decoded. `(block_number, log_index)` orders logs within a chain."""
 
     address: Address
-    topics: tuple[HexBytes, ...]
-    data: HexBytes
+    topics: tuple[HexData, ...]
+    data: HexData
     block_number: HexInt = Field(alias="blockNumber")
-    block_hash: HexBytes = Field(alias="blockHash")
-    transaction_hash: HexBytes = Field(alias="transactionHash")
+    block_hash: HexData = Field(alias="blockHash")
+    transaction_hash: HexData = Field(alias="transactionHash")
     transaction_index: HexInt = Field(alias="transactionIndex")
     log_index: HexInt = Field(alias="logIndex")
     removed: bool = False
@@ -76,21 +76,21 @@ class RawLog(_Wire):
 class Transaction(_Wire):
     """A mined transaction: who sent it, to whom, and where it sits."""
 
-    hash: HexBytes
+    hash: HexData
     sender: Address = Field(alias="from")
     to: Address | None = None
-    input: HexBytes
+    input: HexData
     block_number: HexInt | None = Field(default=None, alias="blockNumber")
-    block_hash: HexBytes | None = Field(default=None, alias="blockHash")
+    block_hash: HexData | None = Field(default=None, alias="blockHash")
 
 
 class Receipt(_Wire):
     """A transaction receipt with all of its logs (e.g. the `MetadataValidated` proofs next to a metadata event)."""
 
-    transaction_hash: HexBytes = Field(alias="transactionHash")
+    transaction_hash: HexData = Field(alias="transactionHash")
     status: HexInt
     sender: Address = Field(alias="from")
     to: Address | None = None
     block_number: HexInt = Field(alias="blockNumber")
-    block_hash: HexBytes = Field(alias="blockHash")
+    block_hash: HexData = Field(alias="blockHash")
     logs: tuple[RawLog, ...]

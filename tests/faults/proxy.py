@@ -49,12 +49,15 @@ class _Rule:
 
 @dataclass
 class ProxyStats:
-    """What reached the proxy: HTTP requests, JSON-RPC calls by method, and faults applied by kind."""
+    """What reached the proxy: HTTP requests, JSON-RPC calls by method, faults applied by kind, `eth_getLogs`
+    ranges refused as too large and forwarded (in arrival order), and the most requests handled at once."""
 
     requests: int = 0
     calls: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     refused_ranges: int = 0
+    log_ranges: list[tuple[int, int]] = field(default_factory=list)
+    max_in_flight: int = 0
 
 
 LOG_RANGE_ERROR = {"code": -32005, "message": "query returned more than 10000 results"}
@@ -70,6 +73,7 @@ class FaultProxy:
         self.max_log_range: int | None = None
         self._rules: list[_Rule] = []
         self._down = False
+        self._in_flight = 0
         self._released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -135,6 +139,14 @@ class FaultProxy:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if self._down:
             return _reset(request)
+        self._in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self._in_flight)
+        try:
+            return await self._serve(request)
+        finally:
+            self._in_flight -= 1
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         calls = _calls(body)
         methods = [str(c.get("method")) for c in calls]
@@ -154,35 +166,38 @@ class FaultProxy:
             elif fault.kind is FaultKind.RESET:
                 return _reset(request)
 
-        refused = self._refuse_log_ranges(body)
-        if refused is not None:
-            return web.json_response(refused)
-
-        assert self._session is not None
-        async with self._session.post(
-            self.upstream, data=body, headers={"Content-Type": "application/json"}
-        ) as upstream:
-            answer = await upstream.read()
-            status = upstream.status
+        status, answer = await self._answer(body, calls)
         if fault is not None and fault.kind is FaultKind.TRUNCATE:
             answer = answer[: len(answer) // 2]
         return web.Response(status=status, body=answer, content_type="application/json")
 
-    def _refuse_log_ranges(self, body: bytes) -> Any:
-        """When `max_log_range` is set and the request holds an `eth_getLogs` over more blocks, the answer the
-        provider would give (for a batch: the node's answers with the oversized calls replaced by errors)."""
-        if self.max_log_range is None:
-            return None
-        parsed = json.loads(body)
-        calls = parsed if isinstance(parsed, list) else [parsed]
-        oversized = [c for c in calls if _log_range(c) > self.max_log_range]
-        if not oversized:
-            return None
+    async def _answer(self, body: bytes, calls: list[dict[str, Any]]) -> tuple[int, bytes]:
+        """The node's answer, except that `eth_getLogs` calls over more than `max_log_range` blocks get the error
+        real providers give (in a batch, only those calls; the others are forwarded)."""
+        oversized = [c for c in calls if self.max_log_range is not None and _log_range(c) > self.max_log_range]
         self.stats.refused_ranges += len(oversized)
-        if not isinstance(parsed, list):
-            return {"jsonrpc": "2.0", "id": parsed.get("id"), "error": LOG_RANGE_ERROR}
-        # NOTE: a batch mixing oversized getLogs with other calls is not needed by the tests; refuse it whole
-        return [{"jsonrpc": "2.0", "id": c.get("id"), "error": LOG_RANGE_ERROR} for c in calls]
+        self.stats.log_ranges += [
+            _range_of(c) for c in calls if c.get("method") == "eth_getLogs" and c not in oversized
+        ]
+        if not oversized:
+            return await self._forward(body)
+        refusals = [{"jsonrpc": "2.0", "id": c.get("id"), "error": LOG_RANGE_ERROR} for c in oversized]
+        if not body.lstrip().startswith(b"["):
+            return 200, json.dumps(refusals[0]).encode()
+        rest = [c for c in calls if c not in oversized]
+        answers: list[Any] = []
+        if rest:
+            status, forwarded = await self._forward(json.dumps(rest).encode())
+            if status != 200:
+                return status, forwarded
+            answers = json.loads(forwarded)
+        return 200, json.dumps(answers + refusals).encode()
+
+    async def _forward(self, body: bytes) -> tuple[int, bytes]:
+        assert self._session is not None
+        headers = {"Content-Type": "application/json"}
+        async with self._session.post(self.upstream, data=body, headers=headers) as upstream:
+            return upstream.status, await upstream.read()
 
 
 def _calls(body: bytes) -> list[dict[str, Any]]:
@@ -194,11 +209,16 @@ def _calls(body: bytes) -> list[dict[str, Any]]:
     return [c for c in items if isinstance(c, dict)]
 
 
+def _range_of(call: dict[str, Any]) -> tuple[int, int]:
+    query = call["params"][0]
+    return int(query["fromBlock"], 16), int(query["toBlock"], 16)
+
+
 def _log_range(call: dict[str, Any]) -> int:
     if call.get("method") != "eth_getLogs":
         return 0
-    query = call["params"][0]
-    return int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1
+    first, last = _range_of(call)
+    return last - first + 1
 
 
 def _reset(request: web.Request) -> web.StreamResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import aiohttp
 import pytest
 from web3 import Web3
 
@@ -90,3 +91,14 @@ async def test_transactions_and_receipts(proxy: FaultProxy, busy_chain: BusyChai
     assert all(r.status == 1 and r.logs for r in receipts)
     assert {lg.address for lg in receipts[-1].logs} >= {asset.nft, asset.datatoken}
     assert proxy.stats.requests == 3
+
+
+async def test_a_shared_session_is_left_open_and_only_http_urls_are_taken(proxy: FaultProxy) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with RpcClient([proxy.url], FAST, session=session) as client:
+            assert await client.chain_id() == 8996
+        assert not session.closed
+    with pytest.raises(ValueError, match="HTTP"):
+        RpcClient(["ws://127.0.0.1:8546"])
+    with pytest.raises(ValueError):
+        RpcClient([])
