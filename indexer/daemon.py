@@ -12,6 +12,7 @@ from aquarius.metadata.decrypt import LocalDecryptor
 from aquarius.metadata.payload import DEFAULT_LIMITS
 from aquarius.store.base import Store
 from indexer.contracts_book import chain_contracts, start_block
+from indexer.fetcher import FetcherSettings
 from indexer.handler import HandlerEnv, HandlerRegistry
 from indexer.handlers import default_registry
 from indexer.reader import RpcChainReader
@@ -43,7 +44,13 @@ def build_chain(
         services["local_decryptor"] = LocalDecryptor(settings.private_key)
     sync = ChainSync(
         chain_id=chain.chain_id,
-        reader=RpcChainReader(rpc, chain.chain_id, initial_range=settings.blocks_chunk_size),
+        reader=RpcChainReader(
+            rpc,
+            chain.chain_id,
+            fetcher_settings=FetcherSettings(
+                initial_range=settings.blocks_chunk_size, max_range=max(settings.blocks_chunk_size, 10_000)
+            ),
+        ),
         store=store,
         registry=registry,
         env=HandlerEnv(chain.chain_id, services),

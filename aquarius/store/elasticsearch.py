@@ -42,6 +42,19 @@ _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
             "before": {"type": "object", "enabled": False},
         },
     },
+    # Internal records are looked up by id, never searched by content: nothing in them is mapped, so no
+    # publisher-controlled value inside them (a previous DDO version, a last valid DDO) can conflict.
+    Collection.META: {"dynamic": False, "properties": {}},
+    Collection.HISTORY: {
+        "dynamic": False,
+        "properties": {
+            "did": {"type": "keyword"},
+            "chain_id": {"type": "long"},
+            "kind": {"type": "keyword"},
+            "block": {"type": "long"},
+            "log_index": {"type": "long"},
+        },
+    },
     Collection.BLOCKS: {
         "dynamic": False,
         "properties": {
@@ -178,21 +191,29 @@ class ElasticsearchStore(Store):
                 yield {"create" if create_only else "index": {"_index": index, "_id": w.id}}
                 yield w.doc
 
-    async def _bulk(self, operations: list[dict[str, Any]], *, refresh: bool = False) -> None:
+    async def _bulk(self, operations: list[dict[str, Any]], *, refresh: bool = False) -> dict[str, str]:
+        """Run a bulk request. Returns the asset documents Elasticsearch refused for their content (a publisher's
+        field whose type conflicts with the mapping), by id with the reason; any other failure raises."""
         if not operations:
-            return
+            return {}
         response = await self._client.bulk(operations=operations, refresh=refresh)
         if not response["errors"]:
-            return
+            return {}
+        refused: dict[str, str] = {}
         failures = []
         for item in response["items"]:
             action, outcome = next(iter(item.items()))
             status = outcome.get("status", 500)
             if status < 300 or (action == "delete" and status == 404) or (action == "create" and status == 409):
                 continue  # a missing doc to delete, or a journal entry already written by an earlier attempt
-            failures.append(f"{action} {outcome.get('_id')}: {outcome.get('error')}")
+            error = outcome.get("error") or {}
+            if status == 400 and outcome.get("_index", "").startswith(self.asset_index_name + "-v"):
+                refused[outcome["_id"]] = f"{error.get('type')}: {error.get('reason')}"
+                continue
+            failures.append(f"{action} {outcome.get('_id')}: {error}")
         if failures:
             raise StoreError(f"bulk write failed for {len(failures)} document(s): {failures[:3]}")
+        return refused
 
     async def apply_blocks(self, chain_id: int, blocks: Sequence[BlockEffects]) -> None:
         if not blocks:
@@ -219,9 +240,30 @@ class ElasticsearchStore(Store):
         await self._bulk(list(self._ops([chain_record(chain_id, cursor or BlockRef(-1, ""), pending)])))
         self._pending[chain_id] = blocks[-1].number
         await self._bulk(journal_ops)
-        await self._bulk(effect_ops)
+        refused = await self._bulk(effect_ops)
+        if refused:
+            await self._record_refused(chain_id, blocks[-1].number, refused)
         await self._bulk(list(self._ops([chain_record(chain_id, blocks[-1].ref)])))
         self._pending[chain_id] = None
+
+    async def _record_refused(self, chain_id: int, block: int, refused: dict[str, str]) -> None:
+        """A document Elasticsearch cannot index must not stall the chain: the asset keeps its previous version
+        and its state record says why the new one is missing."""
+        states = await self.mget(Collection.STATES, list(refused))
+        records = [
+            Write(
+                Collection.STATES,
+                did,
+                {
+                    **(states.get(did) or {"did": did, "chain_id": chain_id, "block": block}),
+                    "valid": False,
+                    "code": "store_refused",
+                    "error": f"Elasticsearch refused the document: {reason}",
+                },
+            )
+            for did, reason in refused.items()
+        ]
+        await self._bulk(list(self._ops(records)))
 
     async def read_for_block(
         self, chain_id: int, block: int, collection: Collection, ids: Sequence[str]

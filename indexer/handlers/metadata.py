@@ -18,6 +18,7 @@ from eth_utils import to_checksum_address
 from aquarius.metadata.errors import ErrorCode, MetadataError
 from aquarius.metadata.hashing import check_metadata_hash
 from aquarius.metadata.payload import Flags, decode_payload, parse_ddo, parse_flags
+from aquarius.metadata.validation import validate_ddo
 from aquarius.store.base import Collection, Doc
 from indexer.asset_records import (
     SOFT_DELETED_STATES,
@@ -186,11 +187,9 @@ class _MetadataHandler(Handler):
             if err.retryable:
                 raise RetryableError(str(err)) from err
             raise RejectedEvent(err.code.value, err.message) from err
-        validate = env.services.get("validate_ddo")
-        if validate is not None:
-            errors = await asyncio.to_thread(validate, ddo, log.chain_id, log.address)
-            if errors:
-                raise RejectedEvent("invalid_ddo", f"DDO has validation errors: {errors}")
+        result = await asyncio.to_thread(validate_ddo, ddo, chain_id=log.chain_id, nft_address=log.address)
+        if not result.valid:
+            raise RejectedEvent(ErrorCode.INVALID_DDO.value, f"DDO has validation errors: {result.summary()}")
         datatokens = await read_datatokens(ddo, log.block_number, env)
         return PreparedMetadata(did, ddo, sender, facts, str(convention), datatokens)
 

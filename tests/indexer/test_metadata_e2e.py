@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -16,6 +17,7 @@ from aquarius.metadata.decrypt import LocalDecryptor
 from aquarius.store.base import Collection, Store
 from tests.chain.fixtures import Chain
 from tests.indexer.harness import INDEXER_KEY, indexed_to, indexer_settings, running_indexer
+from tests.metadata.samples import v4_ddo
 from tests.store.backends import elasticsearch_store
 
 
@@ -25,16 +27,13 @@ async def store(request: pytest.FixtureRequest, es: ElasticsearchNode) -> AsyncI
         yield opened
 
 
-def ddo_for(did: str, nft: str, name: str) -> dict[str, object]:
-    return {
-        "@context": ["https://w3id.org/did/v1"],
-        "id": did,
-        "version": "4.1.0",
-        "chainId": 8996,
-        "nftAddress": nft,
-        "metadata": {"name": name, "type": "dataset", "description": f"{name} description", "author": "test"},
-        "services": [],
-    }
+def ddo_for(did: str, nft: str, name: str, datatoken: str | None = None) -> dict[str, Any]:
+    ddo = v4_ddo(nft=nft)
+    assert ddo["id"] == did
+    ddo["metadata"]["name"] = name
+    if datatoken:
+        ddo["services"][0]["datatokenAddress"] = datatoken
+    return ddo
 
 
 async def test_plain_compressed_and_locally_encrypted_ddos_are_indexed(
@@ -45,7 +44,7 @@ async def test_plain_compressed_and_locally_encrypted_ddos_are_indexed(
     published = {}
     for flags in (0, 1, 2, 3):
         asset = pub.create_asset(f"NFT {flags}", f"N{flags}")
-        ddo = ddo_for(asset.did, asset.nft, f"Asset with flags {flags}")
+        ddo = ddo_for(asset.did, asset.nft, f"Asset with flags {flags}", asset.datatoken)
         payload = encode_metadata(ddo, flags, encrypt_to=indexer_key.public_key_hex)
         receipt = pub.set_metadata(asset.nft, payload, decryptor_address=indexer_key.address)
         published[asset.did] = (ddo, asset, receipt)
@@ -66,6 +65,9 @@ async def test_plain_compressed_and_locally_encrypted_ddos_are_indexed(
         assert stored["event"]["block"] == receipt["blockNumber"]
         assert stored["purgatory"] == {"state": False}
         assert stored["stats"] == {"orders": 0, "price": {}, "allocated": 0}
+        assert stored["datatokens"] == [
+            {"address": asset.datatoken, "name": "Datatoken 1", "symbol": "DT1", "serviceId": "0"}
+        ]
         state = await store.get(Collection.STATES, did)
         assert state is not None and state["valid"] is True and state["error"] is None
 
