@@ -13,10 +13,10 @@ from typing import Any
 
 import eth_abi
 from eth_abi.exceptions import DecodingError
-from eth_utils import event_abi_to_log_topic, to_checksum_address
+from eth_utils import event_abi_to_log_topic
 
 from aquarius import contracts
-from indexer.rpc_types import RawLog
+from indexer.rpc_types import RawLog, checksum_address
 
 __all__ = [
     "HANDLED_EVENTS",
@@ -151,10 +151,7 @@ class EventSet:
         values: dict[str, Any] = {}
         try:
             for given, topic in zip(indexed, log.topics[1:], strict=True):
-                if _is_dynamic(given.type):
-                    values[given.name] = topic
-                else:
-                    values[given.name] = _plain(given.type, eth_abi.decode([given.type], bytes.fromhex(topic[2:]))[0])
+                values[given.name] = _topic_value(given.type, topic)
             decoded = eth_abi.decode([i.type for i in plain], bytes.fromhex(log.data[2:]))
         except (DecodingError, ValueError, OverflowError) as err:
             raise MalformedLog(f"{spec.name}: {err}", log) from err
@@ -197,6 +194,23 @@ def _canonical_type(entry: Mapping[str, Any]) -> str:
     return kind
 
 
+def _topic_value(kind: str, topic: str) -> Any:
+    # NOTE: the common static types are read straight from the hex (eth_abi is the bulk of decoding time),
+    # with the same strictness: an address or uintN topic with stray high bits is malformed
+    if _is_dynamic(kind) or kind == "bytes32":
+        return topic
+    if kind == "address":
+        if topic[2:26].strip("0"):
+            raise ValueError(f"address topic {topic} has non-zero padding")
+        return checksum_address("0x" + topic[26:])
+    if kind.startswith("uint"):
+        value = int(topic, 16)
+        if value.bit_length() > int(kind[4:] or 256):
+            raise ValueError(f"{kind} topic {topic} is out of range")
+        return value
+    return _plain(kind, eth_abi.decode([kind], bytes.fromhex(topic[2:]))[0])
+
+
 def _is_dynamic(kind: str) -> bool:
     return kind in ("string", "bytes") or kind.endswith("]")
 
@@ -206,7 +220,7 @@ def _plain(kind: str, value: Any) -> Any:
         inner = kind[: kind.rindex("[")]
         return [_plain(inner, v) for v in value]
     if kind == "address":
-        return to_checksum_address(value)
+        return checksum_address(value)
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return value

@@ -3,12 +3,23 @@ addresses become checksummed, hashes and byte strings stay lower-case 0x-hex."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 from eth_utils import to_checksum_address
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["Address", "Block", "HexData", "HexInt", "RawLog", "Receipt", "Transaction", "to_quantity"]
+__all__ = [
+    "Address",
+    "Block",
+    "HexData",
+    "HexInt",
+    "RawLog",
+    "Receipt",
+    "Transaction",
+    "checksum_address",
+    "to_quantity",
+]
 
 
 def _hex_int(value: Any) -> int:
@@ -26,10 +37,17 @@ def _hex_bytes(value: Any) -> str:
     return value.lower()
 
 
+@lru_cache(maxsize=65_536)
+def checksum_address(value: str | bytes) -> str:
+    """EIP-55 form of an address. Cached: the same few contracts and accounts come back in most logs, and the
+    keccak behind the checksum is the bulk of the cost of parsing a log."""
+    return to_checksum_address(value)
+
+
 def _address(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected an address, got {value!r}")
-    return to_checksum_address(value)
+    return checksum_address(value.lower())
 
 
 HexInt = Annotated[int, BeforeValidator(_hex_int)]
