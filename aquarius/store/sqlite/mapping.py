@@ -130,8 +130,20 @@ def parse_date(value: Any) -> int | None:
 
 
 def format_date(millis: int) -> str:
-    moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Epoch milliseconds as Elasticsearch prints them, including years beyond 9999 (sums of dates)."""
+    days, rest = divmod(millis, 86_400_000)
+    # days -> civil date in the proleptic Gregorian calendar (Howard Hinnant's algorithm)
+    z = days + 719_468
+    era, doe = divmod(z, 146_097)
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day, month = doy - (153 * mp + 2) // 5 + 1, mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    seconds, ms = divmod(rest, 1000)
+    clock = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{ms:03d}Z"
+    year_text = f"+{year}" if year > 9999 else f"{year:04d}"
+    return f"{year_text}-{month:02d}-{day:02d}T{clock}"
 
 
 def _number(value: Any) -> float | None:
