@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 METRICS = web.AppKey("metrics", ApiMetrics)
 # The route template a request was answered by, when it differs from the one the router first matched.
-ROUTE_KEY = "aquarius.route"
+ROUTE_KEY = web.RequestKey("route", str)
 UNMATCHED = "unmatched"
 
 _ALLOWED_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
@@ -43,7 +43,7 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def route_template(request: web.Request) -> str:
     if ROUTE_KEY in request:
-        return str(request[ROUTE_KEY])
+        return request[ROUTE_KEY]
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else UNMATCHED
 
