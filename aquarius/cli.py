@@ -29,8 +29,11 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings()
-    print(f"aquarius serve: would bind {settings.bind_url}; {NOT_BUILT}")
+    import asyncio
+
+    from api.server import serve
+
+    asyncio.run(serve(_settings()))
     return 0
 
 
