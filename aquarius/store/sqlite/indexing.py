@@ -8,7 +8,15 @@ from collections import Counter
 from typing import Any
 
 from aquarius.store.sqlite.analysis import tokenize
-from aquarius.store.sqlite.mapping import Field, Kind, coerce, dynamic_kind, explicit_fields, leaves
+from aquarius.store.sqlite.mapping import (
+    Field,
+    Kind,
+    coerce,
+    dynamic_kind,
+    explicit_fields,
+    leaves,
+    unindexed_paths,
+)
 
 KEYWORD_SUFFIX = ".keyword"
 
@@ -73,7 +81,10 @@ def _field_values(
         terms[stored] = 1
         out[field.fid] = (terms, len(terms))
 
+    skipped = unindexed_paths(collection)
     for path, value in leaves(doc):
+        if skipped and (path + ".").startswith(skipped):
+            continue
         field = registry.resolve(conn, collection, path, value)
         if field is None:
             continue

@@ -45,6 +45,8 @@ class Field:
 def _explicit_fields(properties: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Kind]]:
     for name, spec in properties.items():
         path = f"{prefix}{name}"
+        if spec.get("enabled") is False:
+            continue
         if "properties" in spec:
             yield from _explicit_fields(spec["properties"], f"{path}.")
             continue
@@ -60,6 +62,24 @@ def explicit_fields(collection: str) -> dict[str, Kind]:
         return {}
     mapping = json.loads(ASSET_MAPPING_FILE.read_text())
     return dict(_explicit_fields(mapping["properties"]))
+
+
+def _disabled_paths(properties: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    for name, spec in properties.items():
+        path = f"{prefix}{name}"
+        if spec.get("enabled") is False:
+            yield path
+        elif "properties" in spec:
+            yield from _disabled_paths(spec["properties"], f"{path}.")
+
+
+@cache
+def unindexed_paths(collection: str) -> tuple[str, ...]:
+    """Objects the mapping stores but does not index (`"enabled": false`), as "path." prefixes."""
+    if collection != Collection.ASSETS.value:
+        return ()
+    mapping = json.loads(ASSET_MAPPING_FILE.read_text())
+    return tuple(p + "." for p in _disabled_paths(mapping["properties"]))
 
 
 def dynamic_kind(value: Any) -> Kind | None:
