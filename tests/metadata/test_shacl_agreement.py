@@ -25,6 +25,8 @@ from aquarius.metadata.validation import SUPPORTED_VERSIONS, schema, validate_dd
 from tests.metadata.samples import CHAIN_ID, NFT, sample_ddo
 
 SHAPES_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "ddo-shacl"
+# rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph internally.
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 V4_VOCABULARY = "http://schema.org/"
 V5_VOCABULARY = "https://www.w3.org/ns/credentials/v2/"
 
