@@ -175,3 +175,19 @@ async def test_an_empty_span_yields_nothing(proxy: FaultProxy) -> None:
     assert proxy.stats.requests == 0
     with pytest.raises(ValueError):
         FetcherSettings(initial_range=10, max_range=5)
+
+
+async def test_nft_transfers_alone_with_an_address_filter(proxy: FaultProxy, busy_chain: BusyChain) -> None:
+    nfts = [a.nft for a in busy_chain.assets]
+    transfers = handled_events().subset(["Transfer"])
+    async with RpcClient([proxy.url], FAST) as client:
+        fetcher = LogFetcher(client, topics=transfers.topics(), addresses=nfts, start=0, target=busy_chain.head)
+        logs = [lg async for batch in fetcher for lg in batch.logs]
+
+    decoded = [transfers.decode(lg, 8996) for lg in logs]
+    assert {d.address for d in decoded} == set(nfts)
+    # batch-published NFTs are minted to the helper contract and handed over; one NFT was transferred later
+    assert len(decoded) == 2 * 50 + 8 + 1
+    assert all(d.event == "Transfer" and d.args["tokenId"] == 1 for d in decoded)
+    with pytest.raises(KeyError):
+        handled_events().subset(["Swapped"])
