@@ -127,6 +127,15 @@ class EventSet:
         if len(self._by_key) != len(self.specs):
             raise ValueError("two events share a topic0 and a topic count")
 
+    def subset(self, names: Iterable[str]) -> EventSet:
+        """The events of this set named in `names`. On a public chain, `Transfer` (every ERC20 and ERC721 emits
+        it) must be fetched apart, with an address filter of the known data NFTs; the rest without it."""
+        wanted = set(names)
+        unknown = wanted - {s.name for s in self.specs}
+        if unknown:
+            raise KeyError(f"not in this event set: {sorted(unknown)}")
+        return EventSet(s for s in self.specs if s.name in wanted)
+
     def topics(self) -> list[list[str]]:
         """The `eth_getLogs` topic filter matching any of these events (by topic0 only: it may also match events
         with the same signature and another layout, which `decode` refuses)."""

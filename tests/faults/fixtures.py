@@ -1,5 +1,5 @@
-"""A busy chain for the chain-access tests: its own anvil node with the Ocean contracts, 60 published assets and
-every other kind of event the indexer handles, spread over ~650 blocks with gaps of empty blocks (so that log
+"""A busy chain for the chain-access tests: its own anvil node with the Ocean contracts, 58 published assets and
+every other kind of event the indexer handles, spread over ~400 blocks with gaps of empty blocks (so that log
 ranges have to grow and split). Built once per session and never changed by the tests that read it."""
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ def _make_activity(node: AnvilNode, publisher: OceanPublisher) -> list[DataAsset
     for batch in range(2):
         payloads = [encode_metadata({"batch": batch, "n": i}, flags=i % 2) for i in range(25)]
         assets += publisher.publish_many(payloads)[1]
-        _gap(node, 97)
-    for i in range(10):
+        _gap(node, 61)
+    for i in range(8):
         asset = publisher.create_asset(f"Asset {i}", f"A{i}")
         publisher.set_metadata(asset.nft, encode_metadata({"n": i}))
         assets.append(asset)
-        _gap(node, 7 * i + 1)
+        _gap(node, 5 * i + 1)
     first, second = assets[-1], assets[-2]
     publisher.set_metadata(first.nft, encode_metadata({"n": "updated"}), validators=[new_account()])
     publisher.set_state(first.nft, 4)
@@ -50,7 +50,7 @@ def _make_activity(node: AnvilNode, publisher: OceanPublisher) -> list[DataAsset
     publisher.set_data(first.nft, "k", b"v")
     order = publisher.start_order(first.datatoken)
     publisher.reuse_order(first.datatoken, order["transactionHash"].to_0x_hex())
-    _gap(node, 60)
+    _gap(node, 30)
     exchange = publisher.create_fixed_rate(second.datatoken, 2 * 10**18)
     publisher.set_rate(exchange, 3 * 10**18)
     publisher.toggle_exchange(exchange)
@@ -59,7 +59,7 @@ def _make_activity(node: AnvilNode, publisher: OceanPublisher) -> list[DataAsset
     publisher.toggle_dispenser(first.datatoken, active=False)
     publisher.toggle_dispenser(first.datatoken, active=True)
     publisher.transfer(second.nft, new_account().address)
-    _gap(node, 40)
+    _gap(node, 30)
     return assets
 
 
