@@ -16,25 +16,25 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = _settings()
-    print(f"aquarius run: {len(settings.chains)} chain(s) configured, store={settings.store}; {NOT_BUILT}")
+def _run(index: bool, serve: bool) -> int:
+    import asyncio
+
+    from aquarius.runner import run
+
+    asyncio.run(run(_settings(), index=index, serve=serve))
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run(index=True, serve=True)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    settings = _settings()
-    print(f"aquarius index: {len(settings.chains)} chain(s) configured; {NOT_BUILT}")
-    return 0
+    return _run(index=True, serve=False)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from api.server import serve
-
-    asyncio.run(serve(_settings()))
-    return 0
+    return _run(index=False, serve=True)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

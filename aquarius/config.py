@@ -115,6 +115,14 @@ class Settings(BaseSettings):
     allowed_validators: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="ALLOWED_VALIDATORS", description="JSON list; empty: no proof needed"
     )
+    decryptor_timeout: float = Field(
+        default=4.0, gt=0, validation_alias="DECRYPTOR_TIMEOUT", description="seconds for a remote decrypt call"
+    )
+    decryptor_allow_private: bool = Field(
+        default=False,
+        validation_alias="DECRYPTOR_ALLOW_PRIVATE",
+        description="allow decryptor URLs on loopback/private addresses (development only)",
+    )
     rbac_server_url: str | None = Field(
         default=None, validation_alias="RBAC_SERVER_URL", description="optional RBAC hook"
     )

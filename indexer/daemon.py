@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aquarius.config import ChainConfig, Settings
-from aquarius.metadata.decrypt import LocalDecryptor
+from aquarius.metadata.decrypt import LocalDecryptor, RemoteDecryptor, RemoteDecryptorSettings
+from aquarius.metadata.decryptor_url import DecryptorUrlPolicy
 from aquarius.metadata.payload import DEFAULT_LIMITS
 from aquarius.store.base import Store
 from indexer.contracts_book import chain_contracts, start_block
@@ -16,6 +18,8 @@ from indexer.fetcher import FetcherSettings
 from indexer.handler import HandlerEnv, HandlerRegistry
 from indexer.handlers import default_registry
 from indexer.reader import RpcChainReader
+from indexer.retry_queue import RetryPolicy
+from indexer.retry_worker import RetryWorker
 from indexer.rpc import RpcClient
 from indexer.sync import ChainSync
 
@@ -24,9 +28,22 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ChainRuntime:
+    """One chain's sync with what it holds open (RPC session, decryptor session); use as an async context."""
+
     config: ChainConfig
     rpc: RpcClient
     sync: ChainSync
+    remote_decryptor: RemoteDecryptor | None = None
+
+    async def __aenter__(self) -> ChainRuntime:
+        if self.remote_decryptor is not None:
+            await self.remote_decryptor.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.remote_decryptor is not None:
+            await self.remote_decryptor.__aexit__(None, None, None)
+        await self.rpc.close()
 
 
 def build_chain(
@@ -40,33 +57,46 @@ def build_chain(
         "contracts": contracts,
         "payload_limits": DEFAULT_LIMITS,
     }
+    remote = None
     if settings.private_key:
         services["local_decryptor"] = LocalDecryptor(settings.private_key)
+        policy_settings = RemoteDecryptorSettings(
+            timeout_seconds=settings.decryptor_timeout,
+            policy=DecryptorUrlPolicy(allow_private=settings.decryptor_allow_private),
+        )
+        remote = services["remote_decryptor"] = RemoteDecryptor(settings.private_key, policy_settings)
+    env = HandlerEnv(chain.chain_id, services)
+    policy = RetryPolicy(max_age=settings.process_retry_max_hold)
+    reader = RpcChainReader(
+        rpc,
+        chain.chain_id,
+        fetcher_settings=FetcherSettings(
+            initial_range=settings.blocks_chunk_size, max_range=max(settings.blocks_chunk_size, 10_000)
+        ),
+    )
+    worker = RetryWorker(
+        chain_id=chain.chain_id, store=store, rpc=rpc, events=reader.events, registry=registry, env=env, policy=policy
+    )
     sync = ChainSync(
         chain_id=chain.chain_id,
-        reader=RpcChainReader(
-            rpc,
-            chain.chain_id,
-            fetcher_settings=FetcherSettings(
-                initial_range=settings.blocks_chunk_size, max_range=max(settings.blocks_chunk_size, 10_000)
-            ),
-        ),
+        reader=reader,
         store=store,
         registry=registry,
-        env=HandlerEnv(chain.chain_id, services),
+        env=env,
         start_block=start_block(chain, contracts),
         confirmations=chain.confirmations,
         poll_interval=chain.poll_interval,
+        retry_policy=policy,
+        retry_worker=worker,
     )
-    return ChainRuntime(chain, rpc, sync)
+    return ChainRuntime(chain, rpc, sync, remote)
 
 
 async def run_chains(runtimes: Sequence[ChainRuntime], stop: asyncio.Event) -> None:
     """Sync every chain until `stop` is set; one chain's failure never stops the others (each retries)."""
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        for runtime in runtimes:
+            await stack.enter_async_context(runtime)
         async with asyncio.TaskGroup() as group:
             for runtime in runtimes:
                 group.create_task(runtime.sync.run(stop), name=f"sync-{runtime.config.chain_id}")
-    finally:
-        for runtime in runtimes:
-            await runtime.rpc.close()

@@ -14,12 +14,15 @@ import random
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aquarius.store.base import BlockRef, Store
 from indexer.handler import HandlerEnv, HandlerRegistry, LogLike, RejectedEvent
 from indexer.retry_queue import RetryPolicy, enqueue_failure
 from indexer.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from indexer.retry_worker import RetryWorker
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,7 @@ class ChainSync:
         poll_interval: float = 1.0,
         reorg_window: int = 128,
         retry_policy: RetryPolicy | None = None,
+        retry_worker: RetryWorker | None = None,
     ) -> None:
         self.chain_id = chain_id
         self.reader = reader
@@ -93,6 +97,7 @@ class ChainSync:
         self.poll_interval = poll_interval
         self.reorg_window = max(reorg_window, confirmations + 64)
         self.retry_policy = retry_policy or RetryPolicy()
+        self.retry_worker = retry_worker
         self.status = SyncStatus(chain_id)
         self.cursor: BlockRef | None = None
         self.caught_up = asyncio.Event()
@@ -126,7 +131,16 @@ class ChainSync:
                 self.status.last_error = None
                 continue
             self.caught_up.set()
+            await self._work_retries()
             await _wait(stop, self.poll_interval)
+
+    async def _work_retries(self) -> None:
+        if self.retry_worker is None:
+            return
+        try:
+            await self.retry_worker.run_due()
+        except Exception as err:  # the queue is retried on the next poll; syncing must go on
+            log.warning("chain %s: retry queue pass failed: %s", self.chain_id, err)
 
     async def check_reorg(self) -> None:
         """If the block under the cursor is no longer canonical, roll back to the newest remembered block that

@@ -167,7 +167,10 @@ async def plaintext_of(log: LogLike, facts: NftFacts, env: HandlerEnv) -> bytes:
         remote = env.services.get("remote_decryptor")
         if remote is None:
             raise MetadataError(ErrorCode.NO_DECRYPTOR, "payload is encrypted to another decryptor")
-        return await remote.decrypt(log)
+        # the decryptor re-reads the event, decrypts and decompresses: its answer is the DDO bytes
+        return await remote.decrypt(
+            str(log.args["decryptorUrl"]), tx_id=log.tx_hash, chain_id=log.chain_id, nft_address=log.address
+        )
     local = decryptor.decrypt if ours else None
     return await asyncio.to_thread(decode_payload, flags, data, decrypt=local, limits=env.get("payload_limits"))
 

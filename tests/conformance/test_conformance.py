@@ -35,8 +35,8 @@ class Backends:
 @pytest.fixture(scope="module")
 async def backends(es_node: ElasticsearchNode, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backends]:
     corpus = make_corpus()
+    es_node.wipe()  # other modules leave the store's versioned indices and their aliases behind
     es = AsyncElasticsearch(es_node.url)
-    await es.options(ignore_status=404).indices.delete(index=INDEX)
     await es.indices.create(
         index=INDEX,
         settings={"number_of_shards": 1, "number_of_replicas": 0},

@@ -31,15 +31,14 @@ def indexer_settings(chain: Chain, address_file: Path, **overrides: object) -> S
 @asynccontextmanager
 async def running_indexer(settings: Settings, store: Store) -> AsyncIterator[ChainRuntime]:
     """The chain's sync task running in the background for the duration of the block."""
-    runtime = build_chain(settings, settings.chains[0], store)
-    stop = asyncio.Event()
-    task = asyncio.create_task(runtime.sync.run(stop))
-    try:
-        yield runtime
-    finally:
-        stop.set()
-        await task
-        await runtime.rpc.close()
+    async with build_chain(settings, settings.chains[0], store) as runtime:
+        stop = asyncio.Event()
+        task = asyncio.create_task(runtime.sync.run(stop))
+        try:
+            yield runtime
+        finally:
+            stop.set()
+            await task
 
 
 async def indexed_to(runtime: ChainRuntime, block: int) -> None:

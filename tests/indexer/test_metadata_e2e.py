@@ -101,9 +101,9 @@ async def test_rejections_are_recorded_and_do_not_affect_neighbours(chain: Chain
         assert state is not None and state["valid"] is False and state["code"] == code, state
     expected = hashlib.sha256(json.dumps(ddo_for(wrong_hash.did, wrong_hash.nft, "x"), separators=(",", ":")).encode())
     assert expected.hexdigest() in (await store.get(Collection.STATES, wrong_hash.did) or {})["error"]
-    # encrypted to a decryptor that is not us, and no remote decryptor configured
+    # encrypted to another decryptor, whose URL is on loopback: refused by the URL policy (no SSRF)
     state = await store.get(Collection.STATES, other_key.did)
-    assert state is not None and state["valid"] is False and state["code"] == "no_decryptor", state
+    assert state is not None and state["valid"] is False and state["code"] == "decryptor_url_refused", state
 
 
 def _pubkey(private_key_hex: str) -> str:

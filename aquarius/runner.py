@@ -1,0 +1,50 @@
+"""The long-running commands: `index`, `serve` and `run` (both in one process), sharing one store and one
+clean stop on SIGTERM/SIGINT (the indexer finishes the block it is applying; the cursor is already durable)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import AsyncExitStack
+
+from aquarius.config import ConfigError, Settings
+from aquarius.store.base import Store, StoreError
+from aquarius.store.factory import make_store
+
+
+def stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def open_store(settings: Settings, stack: AsyncExitStack) -> Store:
+    store = make_store(settings)
+    try:
+        await store.open()
+    except StoreError as err:
+        where = settings.es_url if settings.store == "elasticsearch" else str(settings.sqlite_path)
+        raise ConfigError(f"store unreachable at {where} (AQUARIUS_STORE={settings.store}): {err}") from None
+    stack.push_async_callback(store.close)
+    return store
+
+
+async def run(settings: Settings, *, index: bool, serve: bool) -> None:
+    from indexer.daemon import build_chain, run_chains
+
+    if index and not settings.chains:
+        raise ConfigError("no chains configured: set AQUARIUS_CHAINS, or EVENTS_RPC and CHAIN_ID")
+    async with AsyncExitStack() as stack:
+        store = await open_store(settings, stack)
+        stop = stop_on_signals()
+        runtimes = [build_chain(settings, chain, store) for chain in settings.chains] if index else []
+        if serve:
+            from api.server import start_api
+
+            await start_api(settings, store, stack, syncs=[r.sync for r in runtimes])
+        if index:
+            await run_chains(runtimes, stop)
+        else:
+            await stop.wait()
