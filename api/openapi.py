@@ -113,6 +113,20 @@ _PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "/api/aquarius/assets/history/{did}": {
+        "get": {
+            "summary": "The asset's provenance, oldest first (metadata versions, state changes, transfers, orders)",
+            "parameters": [
+                _DID,
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+            ],
+            "responses": {
+                "200": _json(_ANY_OBJECT, "{did, page, size, total, entries}"),
+                "404": _error("`No history for asset <did>.`"),
+            },
+        }
+    },
     "/api/aquarius/assets/metadata/{did}": {
         "get": {
             "summary": "The asset's `metadata` object",

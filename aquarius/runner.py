@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 
 from aquarius.config import ConfigError, Settings
 from aquarius.store.base import Store, StoreError
@@ -45,6 +46,29 @@ async def run(settings: Settings, *, index: bool, serve: bool) -> None:
 
             await start_api(settings, store, stack, syncs=[r.sync for r in runtimes])
         if index:
+            start_scheduled_jobs(settings, store, stack)
             await run_chains(runtimes, stop)
         else:
             await stop.wait()
+
+
+def start_scheduled_jobs(settings: Settings, store: Store, stack: AsyncExitStack) -> None:
+    """Periodic jobs of the indexer (APScheduler, on this event loop): the purgatory lists."""
+    if not (settings.asset_purgatory_url or settings.account_purgatory_url):
+        return
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from indexer.purgatory import PurgatoryJob
+
+    job = PurgatoryJob(store, asset_url=settings.asset_purgatory_url, account_url=settings.account_purgatory_url)
+    scheduler = AsyncIOScheduler()
+    scheduler.add_job(
+        job.refresh,
+        "interval",
+        minutes=settings.purgatory_update_interval,
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    stack.callback(scheduler.shutdown, wait=False)

@@ -17,6 +17,8 @@ from aquarius.store.base import Collection, Doc, Write
 routes = web.RouteTableDef()
 
 PREFIX = "/api/aquarius/assets"
+HISTORY_PAGE = 50
+HISTORY_PAGE_MAX = 500
 _TX_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 # Ocean-Node-era clients name the collection they mean; these names all mean "the DDOs".
 _DDO_COLLECTION = re.compile(r"^op_ddo_")
@@ -38,6 +40,26 @@ async def get_ddo(request: web.Request) -> web.Response:
         return error(404, f"Error encountered while searching the asset DID {did}: the asset is unlisted.")
     # A soft-deleted asset (deprecated, revoked) is answered as stored: event, nft, datatokens and stats only.
     return document(doc)
+
+
+@routes.get(PREFIX + "/history/{did}")
+async def get_history(request: web.Request) -> web.Response:
+    """The asset's provenance, oldest first: metadata versions, state changes, transfers, orders, data."""
+    did = request.match_info["did"]
+    page = max(as_int(request.query.get("page")) or 1, 1)
+    size = min(max(as_int(request.query.get("size")) or HISTORY_PAGE, 1), HISTORY_PAGE_MAX)
+    body = {
+        "query": {"term": {"did.keyword": did}},
+        "sort": [{"block": "asc"}, {"log_index": "asc"}],
+        "from": (page - 1) * size,
+        "size": size,
+    }
+    found = await context(request).store.search(Collection.HISTORY, body)
+    total = found["hits"]["total"]["value"]
+    if total == 0:
+        return error(404, f"No history for asset {did}.")
+    entries = [hit["_source"] for hit in found["hits"]["hits"]]
+    return jsonify({"did": did, "page": page, "size": size, "total": total, "entries": entries})
 
 
 @routes.get(PREFIX + "/metadata/{did}")

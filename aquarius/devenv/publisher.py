@@ -141,6 +141,15 @@ class OceanPublisher:
             block=receipt["blockNumber"],
         )
 
+    def add_datatoken(self, nft: str, name: str = "Datatoken 2", symbol: str = "DT2") -> str:
+        """Another datatoken on an existing data NFT (the factory emits TokenCreated); returns its address."""
+        call = self.nft(nft).functions.createERC20(
+            1, [name, symbol], [self.account, ZERO_ADDRESS, self.account, ZERO_ADDRESS], [10**30, 0], []
+        )
+        receipt = self._send(call)
+        created = self.factory.events.TokenCreated().process_receipt(receipt, errors=DISCARD)
+        return str(created[0]["args"]["newTokenAddress"])
+
     def set_metadata(
         self,
         nft: str,

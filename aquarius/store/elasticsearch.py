@@ -48,11 +48,23 @@ _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
     Collection.HISTORY: {
         "dynamic": False,
         "properties": {
-            "did": {"type": "keyword"},
+            "did": _TEXT_WITH_KEYWORD,
             "chain_id": {"type": "long"},
-            "kind": {"type": "keyword"},
+            "kind": _TEXT_WITH_KEYWORD,
             "block": {"type": "long"},
             "log_index": {"type": "long"},
+        },
+    },
+    Collection.RETRIES: {
+        "dynamic": True,
+        "date_detection": False,
+        "dynamic_templates": [{"strings": {"match_mapping_type": "string", "mapping": _TEXT_WITH_KEYWORD}}],
+        "properties": {
+            "chain_id": {"type": "long"},
+            "next_retry": {"type": "double"},
+            "first_seen": {"type": "double"},
+            "last_attempt": {"type": "double"},
+            "attempts": {"type": "long"},
         },
     },
     Collection.BLOCKS: {

@@ -4,4 +4,4 @@ from indexer.handler import HandlerRegistry
 
 default_registry = HandlerRegistry()
 
-from indexer.handlers import factory, metadata, nft, orders, prices  # noqa: E402, F401  (registration side effect)
+from indexer.handlers import factory, metadata, nft, onchain_data, orders, prices  # noqa: E402, F401  (registration side effect)

@@ -34,6 +34,7 @@ from indexer.asset_records import (
 from indexer.contract_calls import call_data, decode_result
 from indexer.handler import Handler, HandlerEnv, LogLike, RejectedEvent, RetryableError, registers
 from indexer.handlers import default_registry
+from indexer.handlers.onchain_data import load_onchain_data
 from indexer.unit_of_work import UnitOfWork
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -228,6 +229,9 @@ class _MetadataHandler(Handler):
             "stats": public_stats(await load_stats(uow, did)),
             "purgatory": await purgatory_of(uow, did, prepared.sender, existing),
         }
+        onchain = await load_onchain_data(uow, did)
+        if onchain:
+            doc["onchainData"] = onchain
         uow.put(Collection.META, ddo_key(did), {"did": did, "ddo": prepared.ddo, "purgatory": doc["purgatory"]})
         uow.put(Collection.ASSETS, did, soft_deleted_view(doc) if state in SOFT_DELETED_STATES else doc)
         await set_asset_state_record(

@@ -15,6 +15,7 @@ from indexer.asset_records import (
 )
 from indexer.handler import Handler, HandlerEnv, LogLike, registers
 from indexer.handlers import default_registry
+from indexer.handlers.onchain_data import load_onchain_data
 from indexer.unit_of_work import UnitOfWork
 
 
@@ -39,6 +40,9 @@ class MetadataState(Handler):
             last_valid = await uow.get(Collection.META, ddo_key(did))
             if last_valid is not None:
                 asset = {**last_valid["ddo"], **asset, "purgatory": last_valid.get("purgatory", {"state": False})}
+                onchain = await load_onchain_data(uow, did)
+                if onchain:
+                    asset["onchainData"] = onchain
         uow.put(Collection.ASSETS, did, asset)
         append_history(
             uow,
