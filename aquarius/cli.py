@@ -77,7 +77,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from aquarius.demo import run_demo
 
-    return run_demo(assets=args.assets)
+    return run_demo(interval=args.interval)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,8 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_run, "index the configured chains and serve the API in one process")
     add("index", cmd_index, "index the configured chains into the store (no API)")
     add("serve", cmd_serve, "serve the Aquarius REST API from the store (no indexing)")
-    demo = add("demo", cmd_demo, "start a local chain with the Ocean contracts and publish a sample catalog")
-    demo.add_argument("--assets", type=int, default=3, help="number of sample assets to publish (default 3)")
+    demo = add(
+        "demo",
+        cmd_demo,
+        "start two local chains with the Ocean contracts, publish a sample catalog, index it into the embedded "
+        "store and serve the API; keeps publishing until Ctrl-C",
+    )
+    demo.add_argument("--interval", type=float, default=5.0, help="seconds between live publications (default 5)")
     validate = add("validate", cmd_validate, "validate a DDO file against its schema version")
     validate.add_argument("file", help="path of a DDO JSON file")
     add("reindex", cmd_reindex, "rebuild the asset index under a new version and swap the alias")

@@ -28,6 +28,7 @@ class AssetSpec:
     compute: bool = False
     onchain_data: dict[str, str] = field(default_factory=dict)
     author: str = "Ocean demo publisher"
+    publisher: int = 0  # index of the publishing account on the node
 
 
 def _service(spec: AssetSpec, datatoken: str, trusted_algorithms: list[dict[str, str]]) -> dict[str, Any]:
@@ -136,6 +137,21 @@ def demo_catalog() -> list[AssetSpec]:
             orders=1,
         ),
         AssetSpec(
+            "Global sea surface temperature",
+            "Daily sea surface temperature on a quarter-degree grid, 1990-2025, NetCDF.",
+            tags=("climate", "ocean", "satellite"),
+            flags=1,
+            price=3.0,
+            orders=1,
+            compute=True,
+        ),
+        AssetSpec(
+            "Road traffic counts Lisbon",
+            "Vehicle counts per hour from 120 road sensors in Lisbon, 2024.",
+            tags=("mobility", "timeseries"),
+            free=True,
+        ),
+        AssetSpec(
             "Retired air quality feed",
             "PM2.5 and NO2 readings of a sensor network that was retired (deprecated asset).",
             tags=("air-quality",),
@@ -159,6 +175,13 @@ def demo_catalog() -> list[AssetSpec]:
             tags=("maritime", "ais"),
             price=2.5,
             onchain_data={"licence": "CC-BY-4.0, attribution: Ocean demo"},
+        ),
+        AssetSpec(
+            "Guaranteed trading signals",
+            "Too-good-to-be-true trading signals from an account listed in purgatory.",
+            tags=("finance",),
+            publisher=1,
+            author="Unknown",
         ),
     ]
     return specs
