@@ -9,8 +9,6 @@ from pathlib import Path
 
 from aquarius.config import ConfigError, Settings, load_settings
 
-NOT_BUILT = "not built yet: this release lays the foundation (configuration, dev chain, test cluster)"
-
 
 def _settings() -> Settings:
     return load_settings()
@@ -60,17 +58,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    _settings()
-    print(f"aquarius reindex: {NOT_BUILT}")
+    import asyncio
+
+    from aquarius.admin import reindex
+
+    asyncio.run(reindex(_settings()))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    settings = _settings()
-    for chain in settings.chains:
-        print(f"chain {chain.chain_id}: rpc {chain.rpc_urls[0]} (indexer {NOT_BUILT})")
-    if not settings.chains:
-        print("no chains configured (set AQUARIUS_CHAINS, or EVENTS_RPC and CHAIN_ID)")
+    import asyncio
+
+    from aquarius.admin import print_status
+
+    asyncio.run(print_status(_settings()))
     return 0
 
 

@@ -3,8 +3,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from tests.chain.fixtures import Chain
 
 
 def _aquarius(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -32,13 +35,15 @@ def test_bad_configuration_exits_non_zero_with_the_variable_named() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_status_lists_configured_chains() -> None:
-    result = _aquarius("status", env={"EVENTS_RPC": "http://127.0.0.1:8545", "CHAIN_ID": "8996"})
+def test_status_reads_the_chain_and_the_store(chain: Chain, tmp_path: Path) -> None:
+    env = {"EVENTS_RPC": chain.node.url, "CHAIN_ID": "8996", "AQUARIUS_SQLITE_PATH": str(tmp_path / "s.sqlite")}
+    result = _aquarius("status", env=env)
     assert result.returncode == 0, result.stderr
-    assert "chain 8996: rpc http://127.0.0.1:8545" in result.stdout
+    head = chain.w3.eth.block_number
+    assert f"chain 8996: head {head}, last indexed none, lag ?, retry queue 0 pending / 0 dead" in result.stdout
 
 
-def test_demo_publishes_on_a_local_chain() -> None:
-    result = _aquarius("demo", "--assets", "2")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("published did:op:") == 2
+def test_reindex_refuses_the_embedded_store(tmp_path: Path) -> None:
+    result = _aquarius("reindex", env={"AQUARIUS_SQLITE_PATH": str(tmp_path / "s.sqlite")})
+    assert result.returncode == 2
+    assert "reindex applies to AQUARIUS_STORE=elasticsearch" in result.stderr

@@ -148,6 +148,41 @@ class ElasticsearchStore(Store):
     async def close(self) -> None:
         await self._client.close()
 
+    async def reindex(self, collection: Collection = Collection.ASSETS) -> tuple[str, str]:
+        """Copy the collection into a new versioned index with the current mapping and move the alias to it in
+        one atomic step, so that searches never fail meanwhile; the old index is deleted. Returns (old, new).
+        Writes made during the copy land in the old index: stop the indexer while this runs."""
+        alias = self.alias(collection)
+        old = await self._concrete_index(alias)
+        version = int(old.rsplit("-v", 1)[1]) + 1 if "-v" in old else MAPPING_VERSION + 1
+        new = f"{alias}-v{version}"
+        await self.create_index(collection, new, make_alias=False)
+        pit = (await self._client.open_point_in_time(index=old, keep_alive="2m"))["id"]
+        try:
+            after: list[Any] | None = None
+            while True:
+                page = await self._client.search(
+                    pit={"id": pit, "keep_alive": "2m"}, sort=["_shard_doc"], size=SCROLL_PAGE, search_after=after
+                )
+                hits = page["hits"]["hits"]
+                operations: list[dict[str, Any]] = []
+                for hit in hits:
+                    operations += [{"index": {"_index": new, "_id": hit["_id"]}}, hit["_source"]]
+                refused = await self._bulk(operations)
+                if refused:
+                    raise StoreError(f"the new mapping refuses {len(refused)} document(s): {list(refused.items())[:3]}")
+                if len(hits) < SCROLL_PAGE:
+                    break
+                after = hits[-1]["sort"]
+        finally:
+            await self._client.close_point_in_time(id=pit)
+        await self._client.indices.refresh(index=new)
+        await self._client.indices.update_aliases(
+            actions=[{"remove": {"index": old, "alias": alias}}, {"add": {"index": new, "alias": alias}}]
+        )
+        await self._client.indices.delete(index=old)
+        return old, new
+
     async def ping(self) -> bool:
         try:
             health = await self._client.cluster.health(timeout="2s")
