@@ -102,6 +102,19 @@ _PATHS: dict[str, dict[str, Any]] = {
             "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}},
         }
     },
+    "/explorer": {
+        "get": {
+            "summary": "Web explorer: search, asset pages and chain status, over this API",
+            "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}},
+        }
+    },
+    "/explorer/{name}": {
+        "get": {
+            "summary": "The explorer's script and style sheet",
+            "parameters": [_param("name", "path", "explorer.js or explorer.css")],
+            "responses": {"200": {"description": "the file"}, "404": _error("no such file")},
+        }
+    },
     "/api/aquarius/assets/ddo/{did}": {
         "get": {
             "summary": "The stored asset: DDO plus nft, event, datatokens, stats, purgatory",
