@@ -4,12 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install elasticsearch
+.PHONY: demo test lint install elasticsearch chromium
 
 demo: install
 	$(BIN)/aquarius demo
 
-test: install elasticsearch lint
+test: install elasticsearch chromium lint
 	$(BIN)/pytest -q
 
 lint: install
@@ -30,3 +30,7 @@ node_modules/.installed: package.json package-lock.json
 
 elasticsearch:
 	scripts/fetch-elasticsearch.sh >/dev/null
+
+# The explorer's browser test drives Debian's chromium (installed with apt-get when missing).
+chromium:
+	scripts/install-chromium.sh

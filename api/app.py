@@ -8,13 +8,13 @@ from aiohttp import web
 
 from api import middleware
 from api.context import CONTEXT, ApiContext, StatusSource, Validator
+from api.explorer import routes as explorer
 from api.metrics import ApiMetrics
 from api.routes import assets, chains, service, state, validate, validation
 from api.signing import ValidationSigner
 from aquarius.config import Settings
+from aquarius.schemas_path import DDO_SCHEMA_DIR
 from aquarius.store.base import Store
-
-DDO_SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas" / "ddo"
 
 
 def create_app(
@@ -38,6 +38,6 @@ def create_app(
     )
     app[CONTEXT] = ApiContext(settings, store, signer, validator, status_source, schema_dir)
     app[middleware.METRICS] = ApiMetrics()
-    for module in (service, assets, validate, chains, state, validation):
+    for module in (service, assets, validate, chains, state, validation, explorer):
         app.router.add_routes(module.routes)
     return app

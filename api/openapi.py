@@ -102,6 +102,19 @@ _PATHS: dict[str, dict[str, Any]] = {
             "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}},
         }
     },
+    "/explorer": {
+        "get": {
+            "summary": "Web explorer: search, asset pages and chain status, over this API",
+            "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}},
+        }
+    },
+    "/explorer/{name}": {
+        "get": {
+            "summary": "The explorer's script and style sheet",
+            "parameters": [_param("name", "path", "explorer.js or explorer.css")],
+            "responses": {"200": {"description": "the file"}, "404": _error("no such file")},
+        }
+    },
     "/api/aquarius/assets/ddo/{did}": {
         "get": {
             "summary": "The stored asset: DDO plus nft, event, datatokens, stats, purgatory",
@@ -289,3 +302,54 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": _PATHS,
     }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _schema_text(content: dict[str, Any]) -> str:
+    return ", ".join(f"`{media}`" for media in content) if content else ""
+
+
+def api_reference() -> str:
+    """docs/api.md, written from the OpenAPI document (`python -m api.openapi > docs/api.md`)."""
+    document = openapi_document()
+    lines = [
+        "# HTTP API",
+        "",
+        "Generated from the OpenAPI document that the server serves at `/spec` (regenerate with",
+        "`python -m api.openapi > docs/api.md`). `/api/docs` is an interactive page over the same document.",
+        "",
+        document["info"]["description"],
+        "",
+        "| Method | Path | Summary |",
+        "| --- | --- | --- |",
+    ]
+    operations = [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()]
+    lines += [f"| {method.upper()} | `{path}` | {_cell(op['summary'])} |" for path, method, op in operations]
+    for path, method, op in operations:
+        lines += ["", f"## {method.upper()} `{path}`", "", op["summary"] + "."]
+        if "description" in op:
+            lines += ["", op["description"]]
+        if op.get("parameters"):
+            lines += ["", "| Parameter | In | Required | Description |", "| --- | --- | --- | --- |"]
+            lines += [
+                f"| `{p['name']}` | {p['in']} | {'yes' if p['required'] else 'no'} | {_cell(p['description'])} |"
+                for p in op["parameters"]
+            ]
+        if "requestBody" in op:
+            body = op["requestBody"]
+            lines += ["", f"Request body ({_schema_text(body['content'])}): {body['description']}."]
+        lines += ["", "| Status | Answer |", "| --- | --- |"]
+        lines += [
+            f"| {status} | {_cell(response['description'])}"
+            + (f" ({_schema_text(response['content'])})" if response.get("content") else "")
+            + " |"
+            for status, response in op["responses"].items()
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(api_reference(), end="")

@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from eth_utils import is_address
@@ -22,8 +21,8 @@ from jsonschema.validators import extend
 
 from aquarius.did import make_did
 from aquarius.metadata.errors import ErrorCode, MetadataError
+from aquarius.schemas_path import DDO_SCHEMA_DIR
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "ddo"
 SUPPORTED_VERSIONS = ("4.1.0", "4.3.0", "4.5.0", "4.7.0", "5.0.0")
 # 4.0.0 and 4.1.0 have byte-identical shapes; Aquarius accepted both.
 VERSION_ALIASES = {"4.0.0": "4.1.0"}
@@ -47,7 +46,7 @@ DdoValidator = extend(
 @cache
 def schema(version: str) -> dict[str, Any]:
     """The JSON Schema of a supported DDO version (after aliases)."""
-    loaded: dict[str, Any] = json.loads((SCHEMA_DIR / f"{version}.json").read_text())
+    loaded: dict[str, Any] = json.loads((DDO_SCHEMA_DIR / f"{version}.json").read_text())
     return loaded
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
 
+from aquarius.schemas_path import ASSET_MAPPING_FILE
 from aquarius.store.base import (
     BadQuery,
     BlockEffects,
@@ -26,7 +26,6 @@ from aquarius.store.base import (
 )
 
 MAPPING_VERSION = 1
-ASSET_MAPPING_FILE = Path(__file__).resolve().parents[2] / "schemas" / "elasticsearch" / "assets.json"
 SCROLL_PAGE = 5000
 
 _TEXT_WITH_KEYWORD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}

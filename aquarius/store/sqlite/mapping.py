@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from aquarius.schemas_path import ASSET_MAPPING_FILE
 from aquarius.store.base import Collection
 
 KEYWORD_IGNORE_ABOVE = 256
-ASSET_MAPPING_FILE = Path(__file__).resolve().parents[3] / "schemas" / "elasticsearch" / "assets.json"
 
 
 class Kind(StrEnum):
