@@ -149,6 +149,12 @@ class QueryContext:
             out.setdefault(doc, []).append(term)
         return out
 
+    def sort_values(self, field: Field, highest: bool) -> dict[int, Any]:
+        """doc -> the field's highest (or lowest) value, as multi-valued fields sort."""
+        pick = "max" if highest else "min"
+        rows = self.conn.execute(f"SELECT doc, {pick}(term) FROM postings WHERE fid = ? GROUP BY doc", (field.fid,))
+        return dict(rows.fetchall())
+
     def docs_by_id(self, ids: Iterable[Any]) -> set[int]:
         rows = self.conn.execute(
             "SELECT seq FROM docs WHERE coll = ? AND id IN (SELECT value FROM json_each(?))",
@@ -196,12 +202,15 @@ def combine(
         base.difference_update(excluded)
     if msm > 0:
         base = {d for d in base if sum(d in s for s in should) >= msm}
+    if not must and not should:
+        return dict.fromkeys(base, 0.0)
     return {d: sum(m[d] for m in must) + sum(s.get(d, 0.0) for s in should) for d in base}
 
 
 class Evaluator:
     def __init__(self, ctx: QueryContext) -> None:
         self.ctx = ctx
+        self.scoring = True
         self._handlers: dict[str, Callable[[Any], Scores]] = {
             "bool": self._bool,
             "term": self._term,
@@ -215,6 +224,14 @@ class Evaluator:
             "match_none": lambda spec: {},
             "range": self._range,
         }
+
+    def filter(self, query: Any) -> set[int] | Scores:
+        """The documents a clause matches when its score is not used (filter, must_not)."""
+        scoring, self.scoring = self.scoring, False
+        try:
+            return self.evaluate(query)
+        finally:
+            self.scoring = scoring
 
     def evaluate(self, query: Any) -> Scores:
         if not isinstance(query, dict) or len(query) != 1:
@@ -252,9 +269,9 @@ class Evaluator:
         if unknown:
             raise BadQuery(f"[bool] query does not support [{sorted(unknown)[0]}]")
         must = [self.evaluate(c) for c in clause_list(spec.get("must", []), "must")]
-        filters = [self.evaluate(c).keys() for c in clause_list(spec.get("filter", []), "filter")]
+        filters = [self.filter(c).keys() for c in clause_list(spec.get("filter", []), "filter")]
         should = [self.evaluate(c) for c in clause_list(spec.get("should", []), "should")]
-        must_not = [self.evaluate(c).keys() for c in clause_list(spec.get("must_not", []), "must_not")]
+        must_not = [self.filter(c).keys() for c in clause_list(spec.get("must_not", []), "must_not")]
         if "minimum_should_match" in spec and spec["minimum_should_match"] is not None:
             msm = min_should_match(len(should), spec["minimum_should_match"])
         else:
@@ -298,6 +315,8 @@ class Evaluator:
         return parsed
 
     def term_scores(self, field: Field, term: Any, boost: float) -> Scores:
+        if not self.scoring:
+            return constant(self.ctx.docs_with_terms(field, [term]), boost)
         rows = self.ctx.postings(field, term)
         if not rows:
             return {}

@@ -107,7 +107,8 @@ class Searcher:
         scores: Scores = evaluator.evaluate(query) if query is not None else dict.fromkeys(ctx.all_docs(), 1.0)
         aggregations = Aggregator(evaluator).run(aggs_spec, set(scores)) if aggs_spec is not None else None
         scored = not sort or any(k.name == "_score" for k in sort)
-        ordered, sort_values = self._order(ctx, scores, sort or [SortKey("_score", None, True, False)])
+        keys = sort or [SortKey("_score", None, True, False)]
+        ordered, columns = self._order(ctx, scores, keys)
         page = ordered[start : start + size]
         bodies = ctx.bodies(page) if page else {}
         ids = dict(
@@ -121,7 +122,7 @@ class Searcher:
             if source is not False:
                 hit["_source"] = bodies[doc] if source is True else _filter_source(bodies[doc], *source)
             if sort:
-                hit["sort"] = sort_values[doc]
+                hit["sort"] = [self._sort_value(k, c, doc) for k, c in zip(keys, columns, strict=True)]
             hits.append(hit)
         hits_block: dict[str, Any] = {}
         if track is not False:
@@ -188,7 +189,7 @@ class Searcher:
             keys.append(SortKey(name, field, desc, missing == "_first", custom))
         return keys
 
-    def _order(self, ctx: QueryContext, scores: Scores, keys: list[SortKey]) -> tuple[list[int], dict[int, list[Any]]]:
+    def _order(self, ctx: QueryContext, scores: Scores, keys: list[SortKey]) -> tuple[list[int], list[dict[int, Any]]]:
         ordered = sorted(scores)  # index order breaks every tie
         columns: list[dict[int, Any]] = []
         for key in keys:
@@ -199,8 +200,7 @@ class Searcher:
             else:
                 column = {}
                 if key.field is not None:
-                    pick = max if key.desc else min
-                    column = {d: pick(v) for d, v in ctx.field_values(key.field).items() if d in scores}
+                    column = {d: v for d, v in ctx.sort_values(key.field, key.desc).items() if d in scores}
                 if key.missing_value is not None:
                     column = {d: column.get(d, key.missing_value) for d in scores}
             columns.append(column)
@@ -209,8 +209,7 @@ class Searcher:
             absent = [d for d in ordered if d not in column]
             present.sort(key=column.__getitem__, reverse=key.desc)
             ordered = absent + present if key.missing_first else present + absent
-        values = {d: [self._sort_value(k, c, d) for k, c in zip(keys, columns, strict=True)] for d in ordered}
-        return ordered, values
+        return ordered, columns
 
     @staticmethod
     def _sort_value(key: SortKey, column: dict[int, Any], doc: int) -> Any:
