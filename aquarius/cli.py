@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from aquarius.config import ConfigError, Settings, load_settings
 
@@ -28,14 +29,34 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings()
-    print(f"aquarius serve: would bind {settings.bind_url}; {NOT_BUILT}")
+    import asyncio
+
+    from api.server import serve
+
+    asyncio.run(serve(_settings()))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    print(f"aquarius validate {args.file}: {NOT_BUILT}")
-    return 0
+    from aquarius.metadata.errors import MetadataError
+    from aquarius.metadata.payload import parse_ddo
+    from aquarius.metadata.validation import validate_ddo
+
+    try:
+        ddo = parse_ddo(Path(args.file).read_bytes())
+    except OSError as err:
+        print(f"aquarius validate: cannot read {args.file}: {err.strerror}", file=sys.stderr)
+        return 2
+    except MetadataError as err:
+        print(f"{args.file}: {err.message}")
+        return 1
+    result = validate_ddo(ddo)
+    if result.valid:
+        print("valid")
+        return 0
+    for path, message in result.errors.items():
+        print(f"{path}: {message}")
+    return 1
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:

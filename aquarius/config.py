@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     db_client_cert: Path | None = Field(
         default=None, validation_alias="DB_CLIENT_CERT", description="client certificate file"
     )
+    db_shards: int = Field(default=1, gt=0, validation_alias="DB_SHARDS", description="shards per index")
+    db_replicas: int = Field(default=1, ge=0, validation_alias="DB_REPLICAS", description="replicas per index")
     db_index: str = Field(default="aquarius", validation_alias="DB_INDEX", description="logical asset index name")
 
     # Chains
@@ -135,6 +137,30 @@ class Settings(BaseSettings):
     # API
     bind_url: str = Field(
         default="http://0.0.0.0:5000", validation_alias="AQUARIUS_BIND_URL", description="API listen address"
+    )
+    query_max_size: int = Field(
+        default=1000,
+        gt=0,
+        validation_alias="AQUARIUS_QUERY_MAX_SIZE",
+        description="largest `size` a search answers; larger sizes are clamped to it",
+    )
+    request_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias="AQUARIUS_REQUEST_TIMEOUT",
+        description="seconds an API request may take before it answers 504",
+    )
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        gt=0,
+        validation_alias="AQUARIUS_MAX_BODY_BYTES",
+        description="largest request body the API accepts (larger: 413)",
+    )
+    ready_max_lag: int = Field(
+        default=100,
+        ge=0,
+        validation_alias="AQUARIUS_READY_MAX_LAG",
+        description="blocks a chain may trail its head while /ready answers 200",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL", description="log level"

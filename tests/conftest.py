@@ -4,7 +4,7 @@ import pytest
 
 from tests.infra_timings import TIMINGS
 
-pytest_plugins = ["tests.chain.fixtures", "tests.store.fixtures"]
+pytest_plugins = ["tests.chain.fixtures", "tests.faults.fixtures", "tests.store.fixtures"]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

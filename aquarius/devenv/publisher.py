@@ -254,7 +254,8 @@ class OceanPublisher:
         return receipt, assets
 
     def _batch_helper(self) -> Contract:
-        if self._batch_publisher is None:
+        # a chain reverted to an earlier snapshot may have lost the helper since it was deployed
+        if self._batch_publisher is None or not self.w3.eth.get_code(self._batch_publisher.address):
             compiled = compile_contract("BatchPublisher")
             deployer = self.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
             receipt = self._send(deployer.constructor())

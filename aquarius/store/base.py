@@ -164,6 +164,14 @@ class Store(abc.ABC):
         """An Elasticsearch search body -> an Elasticsearch response body (took, timed_out, _shards, hits,
         aggregations). Raises BadQuery or UnsupportedQuery."""
 
+    async def read_for_block(
+        self, chain_id: int, block: int, collection: Collection, ids: Sequence[str]
+    ) -> dict[str, Doc | None]:
+        """The documents as they were before `block` of the chain was applied. Equal to `mget` except on a
+        backend without multi-document transactions after a crash in the middle of `apply_blocks`, where some
+        effects of blocks after the cursor may already be written: there the journal holds the true versions."""
+        return await self.mget(collection, ids)
+
     @abc.abstractmethod
     async def write(self, writes: Sequence[Write]) -> None:
         """Non-block writes (retry queue, purgatory lists...), applied in order; durable when this returns."""

@@ -1,0 +1,380 @@
+"""The Elasticsearch backend. Uses only what the test distribution has too (search, `_bulk`, `_mget`, aliases):
+no `_reindex`, no `_update_by_query`, no scripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
+
+from aquarius.store.base import (
+    BadQuery,
+    BlockEffects,
+    BlockRef,
+    Collection,
+    Doc,
+    Store,
+    StoreError,
+    Write,
+    block_record,
+    chain_record,
+    plan_block_writes,
+)
+
+MAPPING_VERSION = 1
+ASSET_MAPPING_FILE = Path(__file__).resolve().parents[2] / "schemas" / "elasticsearch" / "assets.json"
+SCROLL_PAGE = 5000
+
+_TEXT_WITH_KEYWORD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+_SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
+    Collection.JOURNAL: {
+        "dynamic": False,
+        "properties": {
+            "chain_id": {"type": "long"},
+            "block": {"type": "long"},
+            "seq": {"type": "long"},
+            "collection": {"type": "keyword"},
+            "doc_id": {"type": "keyword"},
+            "before": {"type": "object", "enabled": False},
+        },
+    },
+    # Internal records are looked up by id, never searched by content: nothing in them is mapped, so no
+    # publisher-controlled value inside them (a previous DDO version, a last valid DDO) can conflict.
+    Collection.META: {"dynamic": False, "properties": {}},
+    Collection.HISTORY: {
+        "dynamic": False,
+        "properties": {
+            "did": {"type": "keyword"},
+            "chain_id": {"type": "long"},
+            "kind": {"type": "keyword"},
+            "block": {"type": "long"},
+            "log_index": {"type": "long"},
+        },
+    },
+    Collection.BLOCKS: {
+        "dynamic": False,
+        "properties": {
+            "chain_id": {"type": "long"},
+            "number": {"type": "long"},
+            "hash": {"type": "keyword"},
+            "parent_hash": {"type": "keyword"},
+            "timestamp": {"type": "long"},
+        },
+    },
+}
+
+
+def asset_mapping() -> dict[str, Any]:
+    return json.loads(ASSET_MAPPING_FILE.read_text())
+
+
+def _default_mapping() -> dict[str, Any]:
+    return {
+        "dynamic": True,
+        "date_detection": False,
+        "dynamic_templates": [{"strings": {"match_mapping_type": "string", "mapping": _TEXT_WITH_KEYWORD}}],
+    }
+
+
+class ElasticsearchStore(Store):
+    """Each collection is an alias (`<name>` for assets, `<name>_<collection>` for the rest) over a versioned
+    index (`<alias>-v<N>`), so `reindex` can build a new version and swap the alias with no downtime."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        index_name: str = "aquarius",
+        basic_auth: tuple[str, str] | None = None,
+        shards: int = 1,
+        replicas: int = 1,
+        client_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.asset_index_name = index_name
+        self._client = AsyncElasticsearch(url, basic_auth=basic_auth, **(client_options or {}))
+        self._shards = shards
+        self._replicas = replicas
+        self._pending: dict[int, int | None] = {}
+
+    @property
+    def client(self) -> AsyncElasticsearch:
+        return self._client
+
+    def alias(self, collection: Collection) -> str:
+        if collection is Collection.ASSETS:
+            return self.asset_index_name
+        return f"{self.asset_index_name}_{collection.value}"
+
+    def mapping(self, collection: Collection) -> dict[str, Any]:
+        if collection is Collection.ASSETS:
+            return asset_mapping()
+        return _SYSTEM_MAPPINGS.get(collection) or _default_mapping()
+
+    async def open(self) -> None:
+        try:
+            for collection in Collection:
+                alias = self.alias(collection)
+                if await self._client.indices.exists_alias(name=alias):
+                    continue
+                await self.create_index(collection, f"{alias}-v{MAPPING_VERSION}", make_alias=True)
+        except TransportConnectionError as err:
+            raise StoreError(f"Elasticsearch unreachable: {err}") from None
+
+    async def create_index(self, collection: Collection, name: str, *, make_alias: bool) -> None:
+        aliases = {self.alias(collection): {}} if make_alias else {}
+        await self._client.indices.create(
+            index=name,
+            mappings=self.mapping(collection),
+            settings={"number_of_shards": self._shards, "number_of_replicas": self._replicas},
+            aliases=aliases,
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def ping(self) -> bool:
+        try:
+            health = await self._client.cluster.health(timeout="2s")
+        except Exception:
+            return False
+        return health.get("status") in ("green", "yellow")
+
+    async def get(self, collection: Collection, doc_id: str) -> Doc | None:
+        try:
+            found = await self._client.get(index=self.alias(collection), id=doc_id)
+        except NotFoundError:
+            return None
+        return found["_source"]
+
+    async def mget(self, collection: Collection, ids: Sequence[str]) -> dict[str, Doc | None]:
+        result: dict[str, Doc | None] = dict.fromkeys(ids)
+        if not ids:
+            return result
+        found = await self._client.mget(index=self.alias(collection), ids=list(dict.fromkeys(ids)))
+        for doc in found["docs"]:
+            if doc.get("found"):
+                result[doc["_id"]] = doc["_source"]
+        return result
+
+    async def search(self, collection: Collection, body: Doc) -> Doc:
+        alias = self.alias(collection)
+        concrete = await self._concrete_index(alias)
+        request = dict(body)
+        if "query" in request:
+            request["query"] = _rewrite_index_terms(request["query"], alias, concrete)
+        try:
+            response = await self._client.search(index=alias, body=request)
+        except BadRequestError as err:
+            raise BadQuery(_root_cause(err)) from None
+        answer = dict(response.body)
+        for hit in answer.get("hits", {}).get("hits", []):
+            hit["_index"] = alias
+        return answer
+
+    async def _concrete_index(self, alias: str) -> str:
+        found = await self._client.indices.get_alias(name=alias)
+        return next(iter(found.body))
+
+    async def write(self, writes: Sequence[Write]) -> None:
+        await self._bulk(list(self._ops(writes)))
+
+    def _ops(self, writes: Sequence[Write], *, create_only: bool = False) -> Iterator[dict[str, Any]]:
+        for w in writes:
+            index = self.alias(w.collection)
+            if w.doc is None:
+                yield {"delete": {"_index": index, "_id": w.id}}
+            else:
+                yield {"create" if create_only else "index": {"_index": index, "_id": w.id}}
+                yield w.doc
+
+    async def _bulk(self, operations: list[dict[str, Any]], *, refresh: bool = False) -> dict[str, str]:
+        """Run a bulk request. Returns the asset documents Elasticsearch refused for their content (a publisher's
+        field whose type conflicts with the mapping), by id with the reason; any other failure raises."""
+        if not operations:
+            return {}
+        response = await self._client.bulk(operations=operations, refresh=refresh)
+        if not response["errors"]:
+            return {}
+        refused: dict[str, str] = {}
+        failures = []
+        for item in response["items"]:
+            action, outcome = next(iter(item.items()))
+            status = outcome.get("status", 500)
+            if status < 300 or (action == "delete" and status == 404) or (action == "create" and status == 409):
+                continue  # a missing doc to delete, or a journal entry already written by an earlier attempt
+            error = outcome.get("error") or {}
+            if status == 400 and outcome.get("_index", "").startswith(self.asset_index_name + "-v"):
+                refused[outcome["_id"]] = f"{error.get('type')}: {error.get('reason')}"
+                continue
+            failures.append(f"{action} {outcome.get('_id')}: {error}")
+        if failures:
+            raise StoreError(f"bulk write failed for {len(failures)} document(s): {failures[:3]}")
+        return refused
+
+    async def apply_blocks(self, chain_id: int, blocks: Sequence[BlockEffects]) -> None:
+        if not blocks:
+            return
+        keys: dict[Collection, list[str]] = {}
+        for block in blocks:
+            for w in block.writes:
+                keys.setdefault(w.collection, []).append(w.id)
+        current: dict[tuple[Collection, str], Doc | None] = {}
+        for collection, ids in keys.items():
+            for doc_id, doc in (await self.mget(collection, ids)).items():
+                current[(collection, doc_id)] = doc
+        journal_ops: list[dict[str, Any]] = []
+        effect_ops: list[dict[str, Any]] = []
+        for block, journal, writes in plan_block_writes(blocks, current):
+            journal_ops += self._ops(journal, create_only=True)
+            effect_ops += self._ops(writes)
+            effect_ops += self._ops([block_record(block)])
+        # No multi-document transactions here, so the order of durable steps carries the guarantee:
+        # (1) mark the batch pending, (2) journal every previous version, (3) write the effects, (4) move the
+        # cursor. A crash anywhere leaves the cursor behind, and the journal tells the re-run what was there.
+        cursor = await self.cursor(chain_id)
+        pending = {"pending_to": blocks[-1].number}
+        await self._bulk(list(self._ops([chain_record(chain_id, cursor or BlockRef(-1, ""), pending)])))
+        self._pending[chain_id] = blocks[-1].number
+        await self._bulk(journal_ops)
+        refused = await self._bulk(effect_ops)
+        if refused:
+            await self._record_refused(chain_id, blocks[-1].number, refused)
+        await self._bulk(list(self._ops([chain_record(chain_id, blocks[-1].ref)])))
+        self._pending[chain_id] = None
+
+    async def _record_refused(self, chain_id: int, block: int, refused: dict[str, str]) -> None:
+        """A document Elasticsearch cannot index must not stall the chain: the asset keeps its previous version
+        and its state record says why the new one is missing."""
+        states = await self.mget(Collection.STATES, list(refused))
+        records = [
+            Write(
+                Collection.STATES,
+                did,
+                {
+                    **(states.get(did) or {"did": did, "chain_id": chain_id, "block": block}),
+                    "valid": False,
+                    "code": "store_refused",
+                    "error": f"Elasticsearch refused the document: {reason}",
+                },
+            )
+            for did, reason in refused.items()
+        ]
+        await self._bulk(list(self._ops(records)))
+
+    async def read_for_block(
+        self, chain_id: int, block: int, collection: Collection, ids: Sequence[str]
+    ) -> dict[str, Doc | None]:
+        current = await self.mget(collection, ids)
+        if chain_id not in self._pending:
+            record = await self.get(Collection.CHAINS, str(chain_id))
+            self._pending[chain_id] = (record or {}).get("pending_to")
+        pending_to = self._pending[chain_id]
+        if pending_to is None or block > pending_to or not ids:
+            return current
+        query = {
+            "bool": {
+                "filter": [
+                    {"term": {"chain_id": chain_id}},
+                    {"term": {"collection": collection.value}},
+                    {"terms": {"doc_id": list(ids)}},
+                    {"range": {"block": {"gte": block}}},
+                ]
+            }
+        }
+        # Oldest entry first: the earliest journaled block at or after `block` holds the version before it.
+        for entry in reversed(await self._scan(Collection.JOURNAL, query, [{"block": "asc"}, {"seq": "asc"}])):
+            current[entry["_source"]["doc_id"]] = entry["_source"]["before"]
+        return current
+
+    async def cursor(self, chain_id: int) -> BlockRef | None:
+        record = await self.get(Collection.CHAINS, str(chain_id))
+        if record is None or record.get("last_block", -1) < 0:
+            return None
+        return BlockRef(int(record["last_block"]), str(record["last_hash"]))
+
+    async def recent_blocks(self, chain_id: int, limit: int) -> list[BlockRef]:
+        await self._client.indices.refresh(index=self.alias(Collection.BLOCKS))
+        response = await self._client.search(
+            index=self.alias(Collection.BLOCKS),
+            query={"term": {"chain_id": chain_id}},
+            sort=[{"number": "desc"}],
+            size=limit,
+        )
+        return [BlockRef(h["_source"]["number"], h["_source"]["hash"]) for h in response["hits"]["hits"]]
+
+    async def _scan(self, collection: Collection, query: Doc, sort: list[Doc]) -> list[dict[str, Any]]:
+        """Every hit of `query`, paged with search_after (the test distribution has no delete-by-query)."""
+        await self._client.indices.refresh(index=self.alias(collection))
+        hits: list[dict[str, Any]] = []
+        after: list[Any] | None = None
+        while True:
+            response = await self._client.search(
+                index=self.alias(collection), query=query, sort=sort, size=SCROLL_PAGE, search_after=after
+            )
+            page = response["hits"]["hits"]
+            hits += page
+            if len(page) < SCROLL_PAGE:
+                return hits
+            after = page[-1]["sort"]
+
+    async def rollback(self, chain_id: int, to: BlockRef) -> None:
+        after_target = {"bool": {"filter": [{"term": {"chain_id": chain_id}}, {"range": {"block": {"gt": to.number}}}]}}
+        entries = await self._scan(Collection.JOURNAL, after_target, [{"block": "desc"}, {"seq": "desc"}])
+        restored: dict[tuple[str, str], Doc | None] = {}
+        for entry in entries:  # newest first: the oldest entry of a document, seen last, holds its version at `to`
+            source = entry["_source"]
+            restored[(source["collection"], source["doc_id"])] = source["before"]
+        restores = [Write(Collection(c), doc_id, doc) for (c, doc_id), doc in restored.items()]
+        await self._bulk(list(self._ops(restores)))
+        orphaned_blocks = await self._scan(
+            Collection.BLOCKS,
+            {"bool": {"filter": [{"term": {"chain_id": chain_id}}, {"range": {"number": {"gt": to.number}}}]}},
+            [{"number": "desc"}],
+        )
+        cleanup = [Write(Collection.JOURNAL, e["_id"], None) for e in entries]
+        cleanup += [Write(Collection.BLOCKS, b["_id"], None) for b in orphaned_blocks]
+        await self._bulk(list(self._ops(cleanup)))
+        await self._bulk(list(self._ops([chain_record(chain_id, to)])), refresh=True)
+
+    async def prune(self, chain_id: int, below_block: int) -> None:
+        for collection, sort in ((Collection.JOURNAL, ["block", "seq"]), (Collection.BLOCKS, ["number"])):
+            query = {"bool": {"filter": [{"term": {"chain_id": chain_id}}, {"range": {sort[0]: {"lt": below_block}}}]}}
+            old = await self._scan(collection, query, [{f: "asc"} for f in sort])
+            await self._bulk([{"delete": {"_index": self.alias(collection), "_id": h["_id"]}} for h in old])
+
+    async def refresh(self) -> None:
+        await self._client.indices.refresh(index=",".join(self.alias(c) for c in Collection))
+
+
+def _rewrite_index_terms(node: Any, logical: str, concrete: str) -> Any:
+    """Clients filter on `_index: "<logical name>"`; the documents live in a versioned index behind that alias,
+    so `_index` values naming the alias are rewritten to the concrete index. Other names match nothing."""
+    if isinstance(node, list):
+        return [_rewrite_index_terms(n, logical, concrete) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("term", "terms") and isinstance(value, dict) and "_index" in value:
+            value = {**value, "_index": _swap_index(value["_index"], logical, concrete)}
+        out[key] = _rewrite_index_terms(value, logical, concrete)
+    return out
+
+
+def _swap_index(value: Any, logical: str, concrete: str) -> Any:
+    if isinstance(value, list):
+        return [concrete if v == logical else v for v in value]
+    if isinstance(value, dict) and "value" in value:
+        return {**value, "value": concrete if value["value"] == logical else value["value"]}
+    return concrete if value == logical else value
+
+
+def _root_cause(err: BadRequestError) -> str:
+    info = err.info if isinstance(err.info, dict) else {}
+    causes = info.get("error", {}).get("root_cause") or [info.get("error", {})]
+    reason = causes[0].get("reason") if causes and isinstance(causes[0], dict) else None
+    return str(reason or err.message)

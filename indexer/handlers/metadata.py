@@ -1,0 +1,302 @@
+"""MetadataCreated / MetadataUpdated: from the on-chain payload to the stored asset.
+
+`prepare` (concurrent, no store access) reads the NFT's facts at the event's block in one batched round trip,
+checks the factory and the validator proofs, decrypts, decompresses, checks the hash and validates the DDO.
+`apply` (in chain order) checks the publisher, builds the document and records the outcome per DID.
+Each check that fails is recorded in the asset's state record with its reason; a passing failure (a decryptor
+that is down, an RPC read that failed) goes to the retry queue instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from aquarius.metadata.errors import ErrorCode, MetadataError
+from aquarius.metadata.hashing import check_metadata_hash
+from aquarius.metadata.payload import Flags, decode_payload, parse_ddo, parse_flags
+from aquarius.metadata.validation import validate_ddo
+from aquarius.store.base import Collection, Doc
+from indexer.asset_records import (
+    SOFT_DELETED_STATES,
+    append_history,
+    ddo_key,
+    did_of_nft,
+    iso_time,
+    load_stats,
+    public_stats,
+    set_asset_state_record,
+    soft_deleted_view,
+)
+from indexer.contract_calls import call_data, decode_result
+from indexer.handler import Handler, HandlerEnv, LogLike, RejectedEvent, RetryableError, registers
+from indexer.handlers import default_registry
+from indexer.unit_of_work import UnitOfWork
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+@dataclass
+class NftFacts:
+    name: str
+    symbol: str
+    token_uri: str
+    owner: str
+    decryptor_address: str
+    in_factory: bool
+
+
+@dataclass
+class PreparedMetadata:
+    did: str
+    ddo: Doc
+    sender: str
+    nft: NftFacts
+    hash_convention: str
+    datatokens: list[Doc] = field(default_factory=list)
+
+
+async def _batch(env: HandlerEnv, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+    try:
+        answers = await env.get("rpc").batch(calls)
+    except Exception as err:
+        raise RetryableError(f"RPC read failed: {err}") from err
+    return list(answers)
+
+
+def _ok(answer: Any) -> bytes | None:
+    if isinstance(answer, Exception) or not isinstance(answer, str):
+        return None
+    return bytes.fromhex(answer[2:])
+
+
+async def read_nft_facts(log: LogLike, env: HandlerEnv) -> tuple[NftFacts, str]:
+    """The NFT's name, symbol, token URI, owner and decryptor address at the event's block, whether the chain's
+    factory created it, and the transaction's sender: one batched round trip."""
+    block = hex(log.block_number)
+    nft = log.address
+    factory = env.get("contracts")["ERC721Factory"]
+
+    def call(to: str, signature: str, *args: Any) -> tuple[str, list[Any]]:
+        return ("eth_call", [{"to": to, "data": call_data(signature, *args)}, block])
+
+    answers = await _batch(
+        env,
+        [
+            call(factory, "erc721List(address)", nft),
+            call(nft, "name()"),
+            call(nft, "symbol()"),
+            call(nft, "tokenURI(uint256)", 1),
+            call(nft, "ownerOf(uint256)", 1),
+            call(nft, "getMetaData()"),
+            ("eth_getTransactionByHash", [log.tx_hash]),
+        ],
+    )
+    listed, name, symbol, uri, owner, metadata, tx = answers
+    if not isinstance(tx, dict) or "from" not in tx:
+        raise RetryableError(f"transaction {log.tx_hash} not readable: {tx}")
+
+    def text(raw: Any) -> str:
+        data = _ok(raw)
+        return str(decode_result(["string"], data)[0]) if data else ""
+
+    listed_bytes = _ok(listed)
+    in_factory = bool(listed_bytes) and decode_result(["address"], listed_bytes)[0].lower() == nft.lower()
+    owner_bytes = _ok(owner)
+    metadata_bytes = _ok(metadata)
+    decryptor_address = ""
+    if metadata_bytes:
+        decryptor_address = str(decode_result(["string", "string", "uint8", "bool"], metadata_bytes)[1])
+    facts = NftFacts(
+        name=text(name),
+        symbol=text(symbol),
+        token_uri=text(uri),
+        owner=to_checksum_address(decode_result(["address"], owner_bytes)[0]) if owner_bytes else "",
+        decryptor_address=decryptor_address,
+        in_factory=in_factory,
+    )
+    return facts, to_checksum_address(tx["from"])
+
+
+async def read_datatokens(ddo: Doc, block: int, env: HandlerEnv) -> list[Doc]:
+    """`datatokens` as Aquarius lists them: one per service with a datatoken, with the token's name and symbol."""
+    services = [s for s in ddo.get("services") or [] if isinstance(s, dict) and s.get("datatokenAddress")]
+    if not services:
+        return []
+    calls: list[tuple[str, list[Any]]] = []
+    for service in services:
+        for signature in ("name()", "symbol()"):
+            calls.append(("eth_call", [{"to": service["datatokenAddress"], "data": call_data(signature)}, hex(block)]))
+    answers = await _batch(env, calls)
+    result = []
+    for i, service in enumerate(services):
+        name, symbol = (_ok(answers[2 * i]), _ok(answers[2 * i + 1]))
+        result.append(
+            {
+                "address": service["datatokenAddress"],
+                "name": str(decode_result(["string"], name)[0]) if name else "",
+                "symbol": str(decode_result(["string"], symbol)[0]) if symbol else "",
+                "serviceId": service.get("id", ""),
+            }
+        )
+    return result
+
+
+def check_proofs(log: LogLike, env: HandlerEnv) -> None:
+    allowed = {a.lower() for a in env.get("settings").allowed_validators}
+    if not allowed:
+        return
+    validators = {
+        str(sibling.args["validator"]).lower()
+        for sibling in env.tx_logs.get(log.tx_hash, [])
+        if sibling.event == "MetadataValidated" and sibling.address.lower() == log.address.lower()
+    }
+    if not validators & allowed:
+        raise RejectedEvent("missing_proof", "no MetadataValidated proof from a validator in ALLOWED_VALIDATORS")
+
+
+async def plaintext_of(log: LogLike, facts: NftFacts, env: HandlerEnv) -> bytes:
+    flags = parse_flags(bytes.fromhex(str(log.args["flags"])[2:]))
+    data = bytes.fromhex(str(log.args["data"])[2:])
+    decryptor = env.services.get("local_decryptor")
+    ours = decryptor is not None and facts.decryptor_address.lower() == decryptor.address.lower()
+    if flags & Flags.ENCRYPTED and not ours:
+        remote = env.services.get("remote_decryptor")
+        if remote is None:
+            raise MetadataError(ErrorCode.NO_DECRYPTOR, "payload is encrypted to another decryptor")
+        return await remote.decrypt(log)
+    local = decryptor.decrypt if ours else None
+    return await asyncio.to_thread(decode_payload, flags, data, decrypt=local, limits=env.get("payload_limits"))
+
+
+class _MetadataHandler(Handler):
+    async def prepare(self, log: LogLike, env: HandlerEnv) -> PreparedMetadata:
+        did = did_of_nft(log.address, log.chain_id)
+        facts, sender = await read_nft_facts(log, env)
+        if not facts.in_factory:
+            raise RejectedEvent("not_factory_nft", "nft not deployed by our factory")
+        check_proofs(log, env)
+        try:
+            plaintext = await plaintext_of(log, facts, env)
+            convention = check_metadata_hash(plaintext, str(log.args["metaDataHash"]))
+            ddo = await asyncio.to_thread(parse_ddo, plaintext, env.get("payload_limits"))
+        except MetadataError as err:
+            if err.retryable:
+                raise RetryableError(str(err)) from err
+            raise RejectedEvent(err.code.value, err.message) from err
+        result = await asyncio.to_thread(validate_ddo, ddo, chain_id=log.chain_id, nft_address=log.address)
+        if not result.valid:
+            raise RejectedEvent(ErrorCode.INVALID_DDO.value, f"DDO has validation errors: {result.summary()}")
+        datatokens = await read_datatokens(ddo, log.block_number, env)
+        return PreparedMetadata(did, ddo, sender, facts, str(convention), datatokens)
+
+    async def apply(self, log: LogLike, prepared: PreparedMetadata, uow: UnitOfWork, env: HandlerEnv) -> None:
+        did = prepared.did
+        existing = await uow.get(Collection.ASSETS, did)
+        settings = env.get("settings")
+        created = existing is None
+        if created and settings.allowed_publishers and prepared.sender.lower() not in settings.allowed_publishers:
+            raise RejectedEvent("publisher_not_allowed", f"Sender {prepared.sender} is not in ALLOWED_PUBLISHERS.")
+        state = int(log.args["state"])
+        nft_created = (existing or {}).get("nft", {}).get("created") or iso_time(int(log.args["timestamp"]))
+        doc: Doc = {
+            **prepared.ddo,
+            "nft": {
+                "address": log.address,
+                "name": prepared.nft.name,
+                "symbol": prepared.nft.symbol,
+                "state": state,
+                "tokenURI": prepared.nft.token_uri,
+                "owner": prepared.nft.owner,
+                "created": nft_created,
+            },
+            "event": {
+                "tx": log.tx_hash,
+                "txid": log.tx_hash,
+                "block": log.block_number,
+                "from": prepared.sender,
+                "contract": log.address,
+                "datetime": iso_time(int(log.args["timestamp"])),
+            },
+            "datatokens": prepared.datatokens,
+            "stats": public_stats(await load_stats(uow, did)),
+            "purgatory": await purgatory_of(uow, did, prepared.sender, existing),
+        }
+        uow.put(Collection.META, ddo_key(did), {"did": did, "ddo": prepared.ddo, "purgatory": doc["purgatory"]})
+        uow.put(Collection.ASSETS, did, soft_deleted_view(doc) if state in SOFT_DELETED_STATES else doc)
+        await set_asset_state_record(
+            uow,
+            did=did,
+            chain_id=log.chain_id,
+            nft=log.address,
+            tx=log.tx_hash,
+            block=log.block_number,
+            valid=True,
+            error=None,
+        )
+        append_history(
+            uow,
+            did,
+            log,
+            "metadata",
+            {
+                "created": created,
+                "actor": prepared.sender,
+                "hash": log.args["metaDataHash"],
+                "hash_convention": prepared.hash_convention,
+                "previous": existing,
+            },
+        )
+
+    async def on_rejected(self, log: LogLike, error: RejectedEvent, uow: UnitOfWork, env: HandlerEnv) -> None:
+        await set_asset_state_record(
+            uow,
+            did=did_of_nft(log.address, log.chain_id),
+            chain_id=log.chain_id,
+            nft=log.address,
+            tx=log.tx_hash,
+            block=log.block_number,
+            valid=False,
+            error=str(error),
+            code=error.code,
+        )
+
+    async def on_retry_queued(self, log: LogLike, error: BaseException, uow: UnitOfWork, env: HandlerEnv) -> None:
+        await set_asset_state_record(
+            uow,
+            did=did_of_nft(log.address, log.chain_id),
+            chain_id=log.chain_id,
+            nft=log.address,
+            tx=log.tx_hash,
+            block=log.block_number,
+            valid=False,
+            error=f"queued for retry: {error}",
+            code="retrying",
+        )
+
+
+async def purgatory_of(uow: UnitOfWork, did: str, sender: str, existing: Doc | None) -> Doc:
+    """Carried over from the stored asset; set when the asset or its publisher is listed."""
+    current: Doc = dict((existing or {}).get("purgatory") or {"state": False})
+    lists = await uow.get(Collection.META, "purgatory:lists")
+    if lists:
+        assets = {a["did"]: a.get("reason", "") for a in lists.get("assets", [])}
+        accounts = {a["address"].lower(): a.get("reason", "") for a in lists.get("accounts", [])}
+        if did in assets:
+            return {"state": True, "reason": assets[did]}
+        if sender.lower() in accounts:
+            return {"state": True, "reason": accounts[sender.lower()]}
+    return current
+
+
+@registers(default_registry)
+class MetadataCreated(_MetadataHandler):
+    event = "MetadataCreated"
+
+
+@registers(default_registry)
+class MetadataUpdated(_MetadataHandler):
+    event = "MetadataUpdated"

@@ -1,0 +1,223 @@
+"""Per-chain sync: from the cursor to the (confirmed) head in adaptive ranges, then following the head; every
+range is applied to the store atomically with the cursor; a reorg is undone back to the common ancestor.
+
+The engine is the only writer of a chain's documents. It never skips a range: an RPC failure propagates to
+`run`, which backs off and resumes from the durable cursor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aquarius.store.base import BlockRef, Store
+from indexer.handler import HandlerEnv, HandlerRegistry, LogLike, RejectedEvent
+from indexer.retry_queue import RetryPolicy, enqueue_failure
+from indexer.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LogBatch:
+    """Logs of blocks `first..last` (inclusive), sorted by (block, logIndex), with the hash of `last`."""
+
+    first: int
+    last: int
+    last_hash: str
+    logs: Sequence[LogLike]
+
+
+class ChainReader(Protocol):
+    """What the engine needs from a chain."""
+
+    async def head(self) -> int: ...
+
+    async def block_hashes(self, numbers: Sequence[int]) -> dict[int, str]: ...
+
+    def batches(self, start: int, end: int) -> AsyncIterator[LogBatch]: ...
+
+
+class ReorgTooDeep(RuntimeError):
+    pass
+
+
+@dataclass
+class SyncStatus:
+    chain_id: int
+    head: int = 0
+    last_block: int = -1
+    events: int = 0
+    blocks: int = 0
+    started: float = field(default_factory=time.monotonic)
+    reorgs: int = 0
+    last_error: str | None = None
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.last_block)
+
+    def rates(self) -> dict[str, float]:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return {"events_per_s": self.events / elapsed, "blocks_per_s": self.blocks / elapsed}
+
+
+class ChainSync:
+    def __init__(
+        self,
+        *,
+        chain_id: int,
+        reader: ChainReader,
+        store: Store,
+        registry: HandlerRegistry,
+        env: HandlerEnv,
+        start_block: int,
+        confirmations: int = 0,
+        poll_interval: float = 1.0,
+        reorg_window: int = 128,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self.chain_id = chain_id
+        self.reader = reader
+        self.store = store
+        self.registry = registry
+        self.env = env
+        self.start_block = start_block
+        self.confirmations = confirmations
+        self.poll_interval = poll_interval
+        self.reorg_window = max(reorg_window, confirmations + 64)
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.status = SyncStatus(chain_id)
+        self.cursor: BlockRef | None = None
+        self.caught_up = asyncio.Event()
+        self._pruned_at = -1
+        self.applied = asyncio.Condition()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sync until `stop` is set; failures back off and resume from the durable cursor."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                await self._loop(stop)
+                return
+            except (ReorgTooDeep, asyncio.CancelledError):
+                raise
+            except Exception as err:
+                self.status.last_error = f"{type(err).__name__}: {err}"
+                log.warning("chain %s: sync failed, retrying in %.1fs: %s", self.chain_id, backoff, err)
+                await _wait(stop, backoff * (0.5 + random.random()))
+                backoff = min(backoff * 2, 30.0)
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        self.cursor = await self.store.cursor(self.chain_id)
+        while not stop.is_set():
+            head = await self.reader.head() - self.confirmations
+            self.status.head = head + self.confirmations
+            await self.check_reorg()
+            next_block = self.cursor.number + 1 if self.cursor else self.start_block
+            if head >= next_block:
+                await self.sync_range(next_block, head, stop)
+                self.status.last_error = None
+                continue
+            self.caught_up.set()
+            await _wait(stop, self.poll_interval)
+
+    async def check_reorg(self) -> None:
+        """If the block under the cursor is no longer canonical, roll back to the newest remembered block that
+        still is, so the canonical blocks after it get applied."""
+        if self.cursor is None:
+            return
+        canonical = await self.reader.block_hashes([self.cursor.number])
+        if canonical.get(self.cursor.number) == self.cursor.hash:
+            return
+        remembered = await self.store.recent_blocks(self.chain_id, self.reorg_window)
+        hashes = await self.reader.block_hashes([b.number for b in remembered])
+        for block in remembered:
+            if hashes.get(block.number) == block.hash:
+                log.warning("chain %s: reorg, rolling back from %s to %s", self.chain_id, self.cursor.number, block)
+                await self.store.rollback(self.chain_id, block)
+                self.cursor = block
+                self.status.reorgs += 1
+                return
+        raise ReorgTooDeep(f"chain {self.chain_id}: no remembered block within {self.reorg_window} is canonical")
+
+    async def sync_range(self, start: int, end: int, stop: asyncio.Event | None = None) -> None:
+        async for batch in self.reader.batches(start, end):
+            await self.apply_batch(batch)
+            if stop is not None and stop.is_set():
+                return
+
+    async def apply_batch(self, batch: LogBatch) -> None:
+        env = self.env.for_batch(batch.logs)
+        prepared = await asyncio.gather(*(self._prepare(entry, env) for entry in batch.logs))
+        uow = UnitOfWork(self.store, self.chain_id)
+        current: int | None = None
+        for entry, (result, error) in zip(batch.logs, prepared, strict=True):
+            if entry.block_number != current:
+                current = entry.block_number
+                uow.begin_block(current, entry.block_hash)
+            await self._apply(entry, result, error, uow, env)
+        if current != batch.last:
+            uow.begin_block(batch.last, batch.last_hash)
+        await self.store.apply_blocks(self.chain_id, uow.blocks)
+        self.cursor = BlockRef(batch.last, batch.last_hash)
+        self.status.last_block = batch.last
+        self.status.events += len(batch.logs)
+        self.status.blocks += batch.last - batch.first + 1
+        if self.cursor.number - self._pruned_at >= self.reorg_window:
+            await self.store.prune(self.chain_id, self.cursor.number - self.reorg_window)
+            self._pruned_at = self.cursor.number
+        async with self.applied:
+            self.applied.notify_all()
+
+    async def _prepare(self, entry: LogLike, env: HandlerEnv) -> tuple[Any, BaseException | None]:
+        handler = self.registry.get(entry.event)
+        if handler is None:
+            return None, None
+        try:
+            return await handler.prepare(entry, env), None
+        except Exception as err:
+            return None, err
+
+    async def _apply(
+        self, entry: LogLike, prepared: Any, error: BaseException | None, uow: UnitOfWork, env: HandlerEnv
+    ) -> None:
+        handler = self.registry.get(entry.event)
+        if handler is None:
+            return
+        savepoint = uow.savepoint()
+        try:
+            if error is not None:
+                raise error
+            await handler.apply(entry, prepared, uow, env)
+        except RejectedEvent as rejected:
+            uow.rollback_to(savepoint)
+            await handler.on_rejected(entry, rejected, uow, env)
+        except Exception as err:
+            uow.rollback_to(savepoint)
+            log.info(
+                "chain %s: %s at %s/%s failed, queued for retry: %s",
+                self.chain_id,
+                entry.event,
+                entry.tx_hash,
+                entry.log_index,
+                err,
+            )
+            await enqueue_failure(uow, entry, err, self.retry_policy)
+            await handler.on_retry_queued(entry, err, uow, env)
+
+    async def wait_for_block(self, number: int) -> None:
+        """Wait until the cursor reaches `number` (callers bound it with `asyncio.timeout`)."""
+        async with self.applied:
+            await self.applied.wait_for(lambda: self.cursor is not None and self.cursor.number >= number)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
