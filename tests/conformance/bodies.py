@@ -554,6 +554,13 @@ def cases() -> list[Case]:
     add("query_string", {"query": {"query_string": {"query": "stats.orders:[1 TO 5]"}}}, unsupported=True)
     add("query_string", {"query": {"query_string": {"query": "/wea.*/"}}}, unsupported=True)
     add("exists", {"query": {"exists": {"field": "metadata.additionalInformation.saas.redirectUrl"}}, "size": 100})
+    add("exists", {"query": {"exists": {"field": "metadata.additionalInformation"}}, "size": 100})
+    add("exists", {"query": {"exists": {"field": "metadata.algorithm.consumerParameters.name"}}, "size": 100})
+    add(
+        "term",
+        {"query": {"term": {"metadata.additionalInformation.saas.redirectUrl.keyword": "https://saas.example/2"}}},
+    )
+    add("query_string", {"query": {"query_string": {"query": "iterations OR saas.example"}}, "size": 100})
     add("exists", {"query": {"exists": {"field": "stats.allocated"}}, "size": 200})
     add("exists", {"query": {"exists": {"field": "metadata.algorithm"}}, "size": 200})
     add("exists", {"query": {"exists": {"field": "price.type"}}})

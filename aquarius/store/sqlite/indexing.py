@@ -8,7 +8,15 @@ from collections import Counter
 from typing import Any
 
 from aquarius.store.sqlite.analysis import tokenize
-from aquarius.store.sqlite.mapping import Field, Kind, coerce, dynamic_kind, explicit_fields, leaves
+from aquarius.store.sqlite.mapping import (
+    Field,
+    Kind,
+    coerce,
+    disabled_objects,
+    dynamic_kind,
+    explicit_fields,
+    leaves,
+)
 
 KEYWORD_SUFFIX = ".keyword"
 
@@ -73,7 +81,7 @@ def _field_values(
         terms[stored] = 1
         out[field.fid] = (terms, len(terms))
 
-    for path, value in leaves(doc):
+    for path, value in leaves(doc, disabled_objects(collection)):
         field = registry.resolve(conn, collection, path, value)
         if field is None:
             continue
