@@ -105,9 +105,7 @@ class QueryContext:
     def postings(self, field: Field, term: Any) -> list[tuple[int, int, int]]:
         """(doc, term frequency, field length) of every document holding `term` in `field`."""
         return self.conn.execute(
-            "SELECT p.doc, p.tf, l.len FROM postings p JOIN lengths l ON l.fid = p.fid AND l.doc = p.doc "
-            "WHERE p.fid = ? AND p.term = ?",
-            (field.fid, term),
+            "SELECT doc, tf, len FROM postings WHERE fid = ? AND term = ?", (field.fid, term)
         ).fetchall()
 
     def docs_with_terms(self, field: Field, terms: Iterable[Any]) -> set[int]:
@@ -128,7 +126,11 @@ class QueryContext:
         return {r[0] for r in self.conn.execute(sql, args)}
 
     def docs_with_field(self, field: Field) -> set[int]:
-        return {r[0] for r in self.conn.execute("SELECT doc FROM lengths WHERE fid = ?", (field.fid,))}
+        rows = self.conn.execute(
+            "SELECT doc FROM postings WHERE fid = :fid UNION ALL SELECT doc FROM empty_text WHERE fid = :fid",
+            {"fid": field.fid},
+        )
+        return {r[0] for r in rows}
 
     def terms_of(self, field: Field, prefix: str) -> list[Any]:
         """The field's distinct terms starting with `prefix`, by walking the postings index from term to term."""
