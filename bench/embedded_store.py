@@ -50,10 +50,11 @@ async def main(assets: int, runs: int) -> None:
             ("search page query ('weather data', _score)", lambda: store.search(Collection.ASSETS, search)),
             ("reference: primary-key lookup of the same 6 ids", lambda: store.mget(Collection.ASSETS, page)),
         ]
-        print(f"{'':<50} {'p50 ms':>8} {'p99 ms':>8}")
-        for name, run in rows:
-            p50, p99 = await _latencies(run, runs)
-            print(f"{name:<50} {p50:>8.2f} {p99:>8.2f}")
+        measured = [(name, *await _latencies(run, runs)) for name, run in rows]
+        reference = measured[-1][1]
+        print(f"{'':<50} {'p50 ms':>8} {'p99 ms':>8} {'p50 / reference':>16}")
+        for name, p50, p99 in measured:
+            print(f"{name:<50} {p50:>8.2f} {p99:>8.2f} {p50 / reference:>16.0f}")
         await store.close()
 
 

@@ -599,6 +599,10 @@ def cases() -> list[Case]:
         {"query": {"match_all": {}}, "sort": [{"metadata.tags.keyword": "desc"}, {"event.block": "asc"}], "size": 60},
     )
     add("sort", {"query": {"match_all": {}}, "sort": [{"metadata.created": "asc"}], "size": 30})
+    # one field: the page is read in the field's term order (multi-valued, ties, missing values after the last)
+    add("sort", {"query": {"match_all": {}}, "sort": [{"metadata.tags.keyword": "asc"}], "size": 40, "from": 150})
+    add("sort", {"query": {"match_all": {}}, "sort": {"metadata.tags.keyword": "desc"}, "size": 320})
+    add("sort", {"query": {"term": {"chainId": 137}}, "sort": {"stats.allocated": "desc"}, "size": 30, "from": 10})
     add(
         "sort", {"query": {"match_all": {}}, "sort": [{"purgatory.state": "desc"}, {"event.block": "desc"}], "size": 30}
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
+from dataclasses import dataclass
 from typing import Any
 
 from aquarius.store.base import BadQuery, UnsupportedQuery
@@ -20,6 +21,19 @@ from aquarius.store.sqlite.mapping import Field, Kind, coerce, leaves, parse_dat
 from aquarius.store.sqlite.query_string import Group, Occur, Text, literal_prefix, parse, wildcard_regex
 
 Scores = dict[int, float]
+
+
+@dataclass(frozen=True, slots=True)
+class DocSet:
+    """The documents a clause matches when its score is not used: `docs`, or with `complement` every document of
+    the collection but `docs`, so that filters matching nearly everything (`_index`, `must_not`) stay small."""
+
+    docs: Set[int]
+    complement: bool = False
+
+
+EVERYTHING = DocSet(frozenset(), complement=True)
+NOTHING = DocSet(frozenset())
 
 UNSUPPORTED_QUERIES = frozenset(
     [
@@ -184,24 +198,36 @@ def disjunction_max(results: list[Scores]) -> Scores:
     return out
 
 
+def _restrictions(filters: list[DocSet], must_not: list[DocSet]) -> tuple[list[Set[int]], list[Set[int]]]:
+    """(sets a document must be in, sets it must not be in)."""
+    required = [f.docs for f in filters if not f.complement] + [n.docs for n in must_not if n.complement]
+    excluded = [f.docs for f in filters if f.complement] + [n.docs for n in must_not if not n.complement]
+    return required, excluded
+
+
+def _intersection(sets: list[Set[int]]) -> set[int]:
+    ordered = sorted(sets, key=len)
+    return set(ordered[0]).intersection(*ordered[1:])
+
+
 def combine(
     ctx: QueryContext,
     must: list[Scores],
-    filters: list[Iterable[int]],
+    filters: list[DocSet],
     should: list[Scores],
-    must_not: list[Iterable[int]],
+    must_not: list[DocSet],
     msm: int,
 ) -> Scores:
-    required = [set(r) for r in (*must, *filters)]
+    required, excluded = _restrictions(filters, must_not)
+    required += [m.keys() for m in must]
     if required:
-        required.sort(key=len)
-        base = set(required[0]).intersection(*required[1:])
+        base = _intersection(required)
     elif should:
         base = set().union(*should)
     else:
         base = set(ctx.all_docs())
-    for excluded in must_not:
-        base.difference_update(excluded)
+    for docs in excluded:
+        base.difference_update(docs)
     if msm > 0:
         base = {d for d in base if sum(d in s for s in should) >= msm}
     if not must and not should:
@@ -227,11 +253,20 @@ class Evaluator:
             "range": self._range,
         }
 
-    def filter(self, query: Any) -> set[int] | Scores:
+    def filter(self, query: Any) -> DocSet:
         """The documents a clause matches when its score is not used (filter, must_not)."""
         scoring, self.scoring = self.scoring, False
         try:
-            return self.evaluate(query)
+            if isinstance(query, dict) and len(query) == 1:
+                ((name, spec),) = query.items()
+                if name == "bool":
+                    return self._bool_filter(spec)
+                if name in ("term", "terms") and isinstance(spec, dict) and "_index" in spec:
+                    return self._index_filter(name, spec)
+                if name == "match_all":
+                    self._object(spec, "match_all")
+                    return EVERYTHING
+            return DocSet(self.evaluate(query).keys())
         finally:
             self.scoring = scoring
 
@@ -265,28 +300,60 @@ class Evaluator:
 
     # --- compound -------------------------------------------------------------------------------------------
 
-    def _bool(self, spec: Any) -> Scores:
+    def _bool_clauses(
+        self, spec: Any
+    ) -> tuple[dict[str, Any], list[Scores], list[DocSet], list[Scores], list[DocSet], int]:
+        """(spec, must, filter, should, must_not, minimum should match) of a bool query."""
         spec = self._object(spec, "bool")
         unknown = set(spec) - {"must", "filter", "should", "must_not", "minimum_should_match", "boost", "_name"}
         if unknown:
             raise BadQuery(f"[bool] query does not support [{sorted(unknown)[0]}]")
         must = [self.evaluate(c) for c in clause_list(spec.get("must", []), "must")]
-        filters = [self.filter(c).keys() for c in clause_list(spec.get("filter", []), "filter")]
+        filters = [self.filter(c) for c in clause_list(spec.get("filter", []), "filter")]
         should = [self.evaluate(c) for c in clause_list(spec.get("should", []), "should")]
-        must_not = [self.filter(c).keys() for c in clause_list(spec.get("must_not", []), "must_not")]
+        must_not = [self.filter(c) for c in clause_list(spec.get("must_not", []), "must_not")]
         if "minimum_should_match" in spec and spec["minimum_should_match"] is not None:
             msm = min_should_match(len(should), spec["minimum_should_match"])
         else:
             msm = 0 if (must or filters) else (1 if should else 0)
+        return spec, must, filters, should, must_not, msm
+
+    def _bool(self, spec: Any) -> Scores:
+        spec, must, filters, should, must_not, msm = self._bool_clauses(spec)
         if msm > len(should):
             return {}
         if not (must or filters or should or must_not):
             return constant(self.ctx.all_docs(), boost_of(spec))
-        result = combine(self.ctx, must, list(filters), should, list(must_not), msm)
+        result = combine(self.ctx, must, filters, should, must_not, msm)
         boost = boost_of(spec)
         return {d: s * boost for d, s in result.items()} if boost != 1.0 else result
 
+    def _bool_filter(self, spec: Any) -> DocSet:
+        spec, must, filters, should, must_not, msm = self._bool_clauses(spec)
+        if msm > len(should):
+            return NOTHING
+        if must or should:
+            return DocSet(combine(self.ctx, must, filters, should, must_not, msm).keys())
+        required, excluded = _restrictions(filters, must_not)
+        if not required:
+            return DocSet(set().union(*excluded), complement=True)
+        return DocSet(_intersection(required).difference(*excluded))
+
     # --- term level -----------------------------------------------------------------------------------------
+
+    def _index_filter(self, name: str, spec: dict[str, Any]) -> DocSet:
+        """`term`/`terms` on `_index` without reading the collection: it holds every document or none."""
+        if name == "term":
+            _, options = self._options(spec, "term", {"value", "case_insensitive"}, "value")
+            if options.get("case_insensitive"):
+                return DocSet(self._term(spec).keys())  # refused there
+            values = [options["value"]]
+        else:
+            _, raw = single_entry(spec, "terms")
+            if not isinstance(raw, list):
+                return DocSet(self._terms(spec).keys())  # refused there
+            values = raw
+        return EVERYTHING if self.ctx.index_name in [str(v) for v in values] else NOTHING
 
     def _meta_docs(self, path: str, values: list[Any]) -> set[int] | None:
         if path == "_id":
@@ -591,12 +658,12 @@ class QueryStringEvaluator:
         else:
             must = [s for o, s in clauses if o is Occur.MUST]
             should = [s for o, s in clauses if o is Occur.SHOULD]
-            must_not = [s.keys() for o, s in clauses if o is Occur.MUST_NOT]
+            must_not = [DocSet(s.keys()) for o, s in clauses if o is Occur.MUST_NOT]
             msm = min_should_match(len(should), msm_spec) if msm_spec is not None else 0
             if not must and not should:
-                result = combine(self.ctx, [], [self.ctx.all_docs()], [], list(must_not), 0)
+                result = combine(self.ctx, [], [], [], must_not, 0)
             else:
-                result = combine(self.ctx, must, [], should, list(must_not), msm if msm else int(not must))
+                result = combine(self.ctx, must, [], should, must_not, msm if msm else int(not must))
         return {d: s * boost for d, s in result.items()} if boost != 1.0 else result
 
     def _node(self, node: Text | Group) -> Scores | None:

@@ -7,6 +7,8 @@ import fnmatch
 import sqlite3
 import time
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from aquarius.store.base import BadQuery, UnsupportedQuery
@@ -108,8 +110,12 @@ class Searcher:
         aggregations = Aggregator(evaluator).run(aggs_spec, set(scores)) if aggs_spec is not None else None
         scored = not sort or any(k.name == "_score" for k in sort)
         keys = sort or [SortKey("_score", None, True, False)]
-        ordered, columns = self._order(ctx, scores, keys)
-        page = ordered[start : start + size]
+        if len(keys) == 1 and keys[0].field is not None and not keys[0].missing_first and keys[0].missing_value is None:
+            page, column = self._field_page(ctx, scores, keys[0], start + size)
+            page, columns = page[start:], [column]
+        else:
+            ordered, columns = self._order(ctx, scores, keys)
+            page = ordered[start : start + size]
         bodies = ctx.bodies(page) if page else {}
         ids = dict(
             conn.execute(
@@ -133,7 +139,7 @@ class Searcher:
                 if cap is not None and total > cap
                 else {"value": total, "relation": "eq"}
             )
-        hits_block["max_score"] = max((scores[d] for d in ordered), default=None) if scored and hits else None
+        hits_block["max_score"] = max(scores.values(), default=None) if scored and hits else None
         hits_block["hits"] = hits
         response: dict[str, Any] = {
             "took": int((time.perf_counter() - started) * 1000),
@@ -210,6 +216,35 @@ class Searcher:
             present.sort(key=column.__getitem__, reverse=key.desc)
             ordered = absent + present if key.missing_first else present + absent
         return ordered, columns
+
+    @staticmethod
+    def _field_page(ctx: QueryContext, scores: Scores, key: SortKey, want: int) -> tuple[list[int], dict[int, Any]]:
+        """The first `want` matches in the order of one field, missing values last, read from the field's postings
+        in term order until the page is full; the field's sort value of each."""
+        assert key.field is not None
+        page: list[int] = []
+        column: dict[int, Any] = {}
+        if want == 0:
+            return page, column
+        seen: set[int] = set()  # a multi-valued document sorts by the first of its values met in this order
+        rows = ctx.conn.execute(
+            f"SELECT term, doc FROM postings WHERE fid = ? ORDER BY term {'DESC' if key.desc else 'ASC'}",
+            (key.field.fid,),
+        )
+        try:
+            for term, group in groupby(rows, key=itemgetter(0)):
+                docs = sorted(doc for _, doc in group if doc not in seen)  # index order breaks ties
+                seen.update(docs)
+                for doc in docs:
+                    if doc in scores:
+                        page.append(doc)
+                        column[doc] = term
+                if len(page) >= want:
+                    return page[:want], column
+        finally:
+            rows.close()
+        page += sorted(doc for doc in scores if doc not in seen)[: want - len(page)]
+        return page, column
 
     @staticmethod
     def _sort_value(key: SortKey, column: dict[int, Any], doc: int) -> Any:
