@@ -21,6 +21,7 @@ from aquarius.store.sqlite.mapping import Field, Kind, coerce, leaves, parse_dat
 from aquarius.store.sqlite.query_string import Group, Occur, Text, literal_prefix, parse, wildcard_regex
 
 Scores = dict[int, float]
+_TERM_SEEKS = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,16 +148,29 @@ class QueryContext:
         return {r[0] for r in rows}
 
     def terms_of(self, field: Field, prefix: str) -> list[Any]:
-        """The field's distinct terms starting with `prefix`, by walking the postings index from term to term."""
-        rows = self.conn.execute(
-            "WITH RECURSIVE t(term) AS ("
-            " SELECT min(term) FROM postings WHERE fid = :fid AND term >= :prefix"
-            " UNION ALL SELECT (SELECT min(term) FROM postings WHERE fid = :fid AND term > t.term) FROM t"
-            " WHERE t.term IS NOT NULL AND substr(t.term, 1, length(:prefix)) = :prefix)"
-            " SELECT term FROM t WHERE term IS NOT NULL AND substr(term, 1, length(:prefix)) = :prefix",
-            {"fid": field.fid, "prefix": prefix},
+        """The field's distinct terms starting with `prefix`. Seeking from term to term wins when terms repeat
+        across many documents (words), scanning wins when nearly every posting is a new term (ids, addresses):
+        seek for a while, and scan the rest if the terms keep coming."""
+        args = {"fid": field.fid, "prefix": prefix, "steps": _TERM_SEEKS}
+        walked = [
+            r[0]
+            for r in self.conn.execute(
+                "WITH RECURSIVE t(term) AS ("
+                " SELECT min(term) FROM postings WHERE fid = :fid AND term >= :prefix"
+                " UNION ALL SELECT (SELECT min(term) FROM postings WHERE fid = :fid AND term > t.term) FROM t"
+                " WHERE t.term IS NOT NULL AND substr(t.term, 1, length(:prefix)) = :prefix LIMIT :steps)"
+                " SELECT term FROM t WHERE term IS NOT NULL AND substr(term, 1, length(:prefix)) = :prefix",
+                args,
+            )
+        ]
+        if len(walked) < _TERM_SEEKS:
+            return walked
+        rest = self.conn.execute(
+            "SELECT DISTINCT term FROM postings WHERE fid = :fid AND term > :last"
+            " AND substr(term, 1, length(:prefix)) = :prefix",
+            {**args, "last": walked[-1]},
         )
-        return [r[0] for r in rows]
+        return walked + [r[0] for r in rest]
 
     def field_values(self, field: Field) -> dict[int, list[Any]]:
         """doc -> the field's indexed values, for every document that has the field."""
@@ -228,11 +242,19 @@ def combine(
         base = set(ctx.all_docs())
     for docs in excluded:
         base.difference_update(docs)
-    if msm > 0:
-        base = {d for d in base if sum(d in s for s in should) >= msm}
     if not must and not should:
         return dict.fromkeys(base, 0.0)
-    return {d: sum(m[d] for m in must) + sum(s.get(d, 0.0) for s in should) for d in base}
+    # one pass per clause; sums accumulate in clause order, so scores are the same to the last bit
+    should_sum: dict[int, float] = {}
+    matched: dict[int, int] = {}
+    for clause in should:
+        for d, s in clause.items():
+            if d in base:
+                should_sum[d] = should_sum.get(d, 0) + s
+                matched[d] = matched.get(d, 0) + 1
+    if msm > 0:
+        base = {d for d in base if matched.get(d, 0) >= msm}
+    return {d: sum(m[d] for m in must) + should_sum.get(d, 0.0) for d in base}
 
 
 class Evaluator:
