@@ -554,6 +554,13 @@ def cases() -> list[Case]:
     add("query_string", {"query": {"query_string": {"query": "stats.orders:[1 TO 5]"}}}, unsupported=True)
     add("query_string", {"query": {"query_string": {"query": "/wea.*/"}}}, unsupported=True)
     add("exists", {"query": {"exists": {"field": "metadata.additionalInformation.saas.redirectUrl"}}, "size": 100})
+    add("exists", {"query": {"exists": {"field": "metadata.additionalInformation"}}, "size": 100})
+    add("exists", {"query": {"exists": {"field": "metadata.algorithm.consumerParameters.name"}}, "size": 100})
+    add(
+        "term",
+        {"query": {"term": {"metadata.additionalInformation.saas.redirectUrl.keyword": "https://saas.example/2"}}},
+    )
+    add("query_string", {"query": {"query_string": {"query": "iterations OR saas.example"}}, "size": 100})
     add("exists", {"query": {"exists": {"field": "stats.allocated"}}, "size": 200})
     add("exists", {"query": {"exists": {"field": "metadata.algorithm"}}, "size": 200})
     add("exists", {"query": {"exists": {"field": "price.type"}}})
@@ -592,6 +599,10 @@ def cases() -> list[Case]:
         {"query": {"match_all": {}}, "sort": [{"metadata.tags.keyword": "desc"}, {"event.block": "asc"}], "size": 60},
     )
     add("sort", {"query": {"match_all": {}}, "sort": [{"metadata.created": "asc"}], "size": 30})
+    # one field: the page is read in the field's term order (multi-valued, ties, missing values after the last)
+    add("sort", {"query": {"match_all": {}}, "sort": [{"metadata.tags.keyword": "asc"}], "size": 40, "from": 150})
+    add("sort", {"query": {"match_all": {}}, "sort": {"metadata.tags.keyword": "desc"}, "size": 320})
+    add("sort", {"query": {"term": {"chainId": 137}}, "sort": {"stats.allocated": "desc"}, "size": 30, "from": 10})
     add(
         "sort", {"query": {"match_all": {}}, "sort": [{"purgatory.state": "desc"}, {"event.block": "desc"}], "size": 30}
     )

@@ -112,6 +112,10 @@ def make_asset(i: int, rng: random.Random) -> dict[str, Any]:
             "language": rng.choice(["python", "node"]),
             "version": "0.1",
             "container": {"entrypoint": "python $ALGO", "image": "oceanprotocol/algo_dockers", "tag": "python-branin"},
+            # free-form (mapped `enabled: false`): the same key holds a number here and a string there
+            "consumerParameters": [
+                {"name": "iterations", "type": "number", "label": "Iterations", "default": 3 if i % 8 == 3 else "3"}
+            ],
         }
     if i % 10 == 2:
         metadata["additionalInformation"] = {"saas": {"redirectUrl": f"https://saas.example/{i}"}}

@@ -200,9 +200,48 @@ async def test_sigkill_during_apply_blocks_leaves_all_or_nothing(tmp_path: Path,
     # the inverted index holds exactly the live documents
     orphans = conn.execute("SELECT count(*) FROM postings WHERE doc NOT IN (SELECT seq FROM docs)").fetchone()
     assert orphans == (0,)
-    indexed = conn.execute("SELECT count(DISTINCT doc) FROM lengths").fetchone()[0]
+    indexed = conn.execute("SELECT count(DISTINCT doc) FROM postings").fetchone()[0]
     live = conn.execute("SELECT count(*) FROM docs WHERE coll != 'journal'").fetchone()[0]
     assert indexed == live
     names = [json.loads(b)["metadata"]["name"] for (b,) in conn.execute("SELECT body FROM docs WHERE coll='assets'")]
     assert all(name.endswith(f"of block {applied}") for name in names)
     conn.close()
+
+
+async def test_an_index_built_under_another_schema_or_mapping_is_built_again(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE docs (seq INTEGER PRIMARY KEY, coll TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL);
+        CREATE UNIQUE INDEX docs_key ON docs (coll, id);
+        CREATE TABLE fields (fid INTEGER PRIMARY KEY, coll TEXT, path TEXT, kind TEXT, UNIQUE (coll, path));
+        CREATE TABLE postings (fid, term, doc, tf, PRIMARY KEY (fid, term, doc)) WITHOUT ROWID;
+        CREATE TABLE lengths (fid, doc, len, PRIMARY KEY (fid, doc)) WITHOUT ROWID;
+        CREATE TABLE field_stats (fid INTEGER PRIMARY KEY, doc_count INTEGER, sum_len INTEGER);
+        PRAGMA user_version = 1;
+        """
+    )
+    body = {"id": "did:op:a", "metadata": {"name": "Ocean weather", "additionalInformation": {"x": "free"}}}
+    conn.execute("INSERT INTO docs (coll, id, body) VALUES ('assets', 'did:op:a', ?)", (json.dumps(body),))
+    conn.commit()
+    conn.close()
+
+    async def names(query: dict[str, object]) -> list[str]:
+        s = SqliteStore(path)
+        await s.open()
+        found = await s.search(Collection.ASSETS, {"query": query})
+        await s.close()
+        return [h["_id"] for h in found["hits"]["hits"]]
+
+    assert await names({"match": {"metadata.name": "weather"}}) == ["did:op:a"]  # version 1 file: index rebuilt
+    assert await names({"exists": {"field": "metadata.additionalInformation.x"}}) == []
+
+    conn = sqlite3.connect(path)
+    (fid,) = conn.execute("SELECT fid FROM fields WHERE path = 'metadata.name'").fetchone()
+    conn.execute("INSERT INTO postings VALUES (?, 'stale', 1, 1, 2)", (fid,))  # as if indexed under other rules
+    conn.execute("UPDATE meta SET value = 'built under another asset mapping'")
+    conn.commit()
+    conn.close()
+    assert await names({"match": {"metadata.name": "stale"}}) == []
+    assert await names({"match": {"metadata.name": "ocean"}}) == ["did:op:a"]

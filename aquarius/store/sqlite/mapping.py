@@ -41,10 +41,12 @@ class Field:
     kind: Kind
 
 
-def _explicit_fields(properties: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Kind]]:
+def _explicit_fields(properties: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Kind | None]]:
+    """(path, kind) for every mapped field; (path, None) for an object with `enabled: false`."""
     for name, spec in properties.items():
         path = f"{prefix}{name}"
-        if spec.get("enabled") is False:
+        if spec.get("enabled", True) is False:
+            yield path, None
             continue
         if "properties" in spec:
             yield from _explicit_fields(spec["properties"], f"{path}.")
@@ -55,30 +57,23 @@ def _explicit_fields(properties: dict[str, Any], prefix: str = "") -> Iterator[t
 
 
 @cache
-def explicit_fields(collection: str) -> dict[str, Kind]:
-    """The fields the mapping file names, with their sub-fields; only the asset collection has them."""
+def _explicit_mapping(collection: str) -> dict[str, Kind | None]:
     if collection != Collection.ASSETS.value:
         return {}
     mapping = json.loads(ASSET_MAPPING_FILE.read_text())
     return dict(_explicit_fields(mapping["properties"]))
 
 
-def _disabled_paths(properties: dict[str, Any], prefix: str = "") -> Iterator[str]:
-    for name, spec in properties.items():
-        path = f"{prefix}{name}"
-        if spec.get("enabled") is False:
-            yield path
-        elif "properties" in spec:
-            yield from _disabled_paths(spec["properties"], f"{path}.")
+@cache
+def explicit_fields(collection: str) -> dict[str, Kind]:
+    """The fields the mapping file names, with their sub-fields; only the asset collection has them."""
+    return {path: kind for path, kind in _explicit_mapping(collection).items() if kind is not None}
 
 
 @cache
-def unindexed_paths(collection: str) -> tuple[str, ...]:
-    """Objects the mapping stores but does not index (`"enabled": false`), as "path." prefixes."""
-    if collection != Collection.ASSETS.value:
-        return ()
-    mapping = json.loads(ASSET_MAPPING_FILE.read_text())
-    return tuple(p + "." for p in _disabled_paths(mapping["properties"]))
+def disabled_objects(collection: str) -> frozenset[str]:
+    """Objects mapped `enabled: false`: kept in `_source`, nothing inside them is indexed (publisher free-form)."""
+    return frozenset(path for path, kind in _explicit_mapping(collection).items() if kind is None)
 
 
 def dynamic_kind(value: Any) -> Kind | None:
@@ -93,15 +88,18 @@ def dynamic_kind(value: Any) -> Kind | None:
     return None
 
 
-def leaves(doc: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(dotted path, scalar) for every non-null scalar of a document; arrays flatten as in Elasticsearch."""
+def leaves(doc: Any, disabled: frozenset[str] = frozenset(), prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted path, scalar) for every non-null scalar of a document outside the `disabled` paths; arrays
+    flatten as in Elasticsearch."""
     if isinstance(doc, dict):
         for key, value in doc.items():
-            yield from leaves(value, f"{prefix}{key}." if prefix or key else key)
+            path = f"{prefix}{key}"
+            if path not in disabled:
+                yield from leaves(value, disabled, f"{path}." if path else "")
         return
     if isinstance(doc, list):
         for item in doc:
-            yield from leaves(item, prefix)
+            yield from leaves(item, disabled, prefix)
         return
     if doc is not None and prefix:
         yield prefix.removesuffix("."), doc

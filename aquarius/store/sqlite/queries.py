@@ -8,7 +8,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
+from dataclasses import dataclass
 from typing import Any
 
 from aquarius.store.base import BadQuery, UnsupportedQuery
@@ -20,6 +21,20 @@ from aquarius.store.sqlite.mapping import Field, Kind, coerce, leaves, parse_dat
 from aquarius.store.sqlite.query_string import Group, Occur, Text, literal_prefix, parse, wildcard_regex
 
 Scores = dict[int, float]
+_TERM_SEEKS = 128
+
+
+@dataclass(frozen=True, slots=True)
+class DocSet:
+    """The documents a clause matches when its score is not used: `docs`, or with `complement` every document of
+    the collection but `docs`, so that filters matching nearly everything (`_index`, `must_not`) stay small."""
+
+    docs: Set[int]
+    complement: bool = False
+
+
+EVERYTHING = DocSet(frozenset(), complement=True)
+NOTHING = DocSet(frozenset())
 
 UNSUPPORTED_QUERIES = frozenset(
     [
@@ -105,9 +120,7 @@ class QueryContext:
     def postings(self, field: Field, term: Any) -> list[tuple[int, int, int]]:
         """(doc, term frequency, field length) of every document holding `term` in `field`."""
         return self.conn.execute(
-            "SELECT p.doc, p.tf, l.len FROM postings p JOIN lengths l ON l.fid = p.fid AND l.doc = p.doc "
-            "WHERE p.fid = ? AND p.term = ?",
-            (field.fid, term),
+            "SELECT doc, tf, len FROM postings WHERE fid = ? AND term = ?", (field.fid, term)
         ).fetchall()
 
     def docs_with_terms(self, field: Field, terms: Iterable[Any]) -> set[int]:
@@ -128,19 +141,36 @@ class QueryContext:
         return {r[0] for r in self.conn.execute(sql, args)}
 
     def docs_with_field(self, field: Field) -> set[int]:
-        return {r[0] for r in self.conn.execute("SELECT doc FROM lengths WHERE fid = ?", (field.fid,))}
+        rows = self.conn.execute(
+            "SELECT doc FROM postings WHERE fid = :fid UNION ALL SELECT doc FROM empty_text WHERE fid = :fid",
+            {"fid": field.fid},
+        )
+        return {r[0] for r in rows}
 
     def terms_of(self, field: Field, prefix: str) -> list[Any]:
-        """The field's distinct terms starting with `prefix`, by walking the postings index from term to term."""
-        rows = self.conn.execute(
-            "WITH RECURSIVE t(term) AS ("
-            " SELECT min(term) FROM postings WHERE fid = :fid AND term >= :prefix"
-            " UNION ALL SELECT (SELECT min(term) FROM postings WHERE fid = :fid AND term > t.term) FROM t"
-            " WHERE t.term IS NOT NULL AND substr(t.term, 1, length(:prefix)) = :prefix)"
-            " SELECT term FROM t WHERE term IS NOT NULL AND substr(term, 1, length(:prefix)) = :prefix",
-            {"fid": field.fid, "prefix": prefix},
+        """The field's distinct terms starting with `prefix`. Seeking from term to term wins when terms repeat
+        across many documents (words), scanning wins when nearly every posting is a new term (ids, addresses):
+        seek for a while, and scan the rest if the terms keep coming."""
+        args = {"fid": field.fid, "prefix": prefix, "steps": _TERM_SEEKS}
+        walked = [
+            r[0]
+            for r in self.conn.execute(
+                "WITH RECURSIVE t(term) AS ("
+                " SELECT min(term) FROM postings WHERE fid = :fid AND term >= :prefix"
+                " UNION ALL SELECT (SELECT min(term) FROM postings WHERE fid = :fid AND term > t.term) FROM t"
+                " WHERE t.term IS NOT NULL AND substr(t.term, 1, length(:prefix)) = :prefix LIMIT :steps)"
+                " SELECT term FROM t WHERE term IS NOT NULL AND substr(term, 1, length(:prefix)) = :prefix",
+                args,
+            )
+        ]
+        if len(walked) < _TERM_SEEKS:
+            return walked
+        rest = self.conn.execute(
+            "SELECT DISTINCT term FROM postings WHERE fid = :fid AND term > :last"
+            " AND substr(term, 1, length(:prefix)) = :prefix",
+            {**args, "last": walked[-1]},
         )
-        return [r[0] for r in rows]
+        return walked + [r[0] for r in rest]
 
     def field_values(self, field: Field) -> dict[int, list[Any]]:
         """doc -> the field's indexed values, for every document that has the field."""
@@ -148,6 +178,12 @@ class QueryContext:
         for doc, term in self.conn.execute("SELECT doc, term FROM postings WHERE fid = ?", (field.fid,)):
             out.setdefault(doc, []).append(term)
         return out
+
+    def sort_values(self, field: Field, highest: bool) -> dict[int, Any]:
+        """doc -> the field's highest (or lowest) value, as multi-valued fields sort."""
+        pick = "max" if highest else "min"
+        rows = self.conn.execute(f"SELECT doc, {pick}(term) FROM postings WHERE fid = ? GROUP BY doc", (field.fid,))
+        return dict(rows.fetchall())
 
     def docs_by_id(self, ids: Iterable[Any]) -> set[int]:
         rows = self.conn.execute(
@@ -176,32 +212,55 @@ def disjunction_max(results: list[Scores]) -> Scores:
     return out
 
 
+def _restrictions(filters: list[DocSet], must_not: list[DocSet]) -> tuple[list[Set[int]], list[Set[int]]]:
+    """(sets a document must be in, sets it must not be in)."""
+    required = [f.docs for f in filters if not f.complement] + [n.docs for n in must_not if n.complement]
+    excluded = [f.docs for f in filters if f.complement] + [n.docs for n in must_not if not n.complement]
+    return required, excluded
+
+
+def _intersection(sets: list[Set[int]]) -> set[int]:
+    ordered = sorted(sets, key=len)
+    return set(ordered[0]).intersection(*ordered[1:])
+
+
 def combine(
     ctx: QueryContext,
     must: list[Scores],
-    filters: list[Iterable[int]],
+    filters: list[DocSet],
     should: list[Scores],
-    must_not: list[Iterable[int]],
+    must_not: list[DocSet],
     msm: int,
 ) -> Scores:
-    required = [set(r) for r in (*must, *filters)]
+    required, excluded = _restrictions(filters, must_not)
+    required += [m.keys() for m in must]
     if required:
-        required.sort(key=len)
-        base = set(required[0]).intersection(*required[1:])
+        base = _intersection(required)
     elif should:
         base = set().union(*should)
     else:
         base = set(ctx.all_docs())
-    for excluded in must_not:
-        base.difference_update(excluded)
+    for docs in excluded:
+        base.difference_update(docs)
+    if not must and not should:
+        return dict.fromkeys(base, 0.0)
+    # one pass per clause; sums accumulate in clause order, so scores are the same to the last bit
+    should_sum: dict[int, float] = {}
+    matched: dict[int, int] = {}
+    for clause in should:
+        for d, s in clause.items():
+            if d in base:
+                should_sum[d] = should_sum.get(d, 0) + s
+                matched[d] = matched.get(d, 0) + 1
     if msm > 0:
-        base = {d for d in base if sum(d in s for s in should) >= msm}
-    return {d: sum(m[d] for m in must) + sum(s.get(d, 0.0) for s in should) for d in base}
+        base = {d for d in base if matched.get(d, 0) >= msm}
+    return {d: sum(m[d] for m in must) + should_sum.get(d, 0.0) for d in base}
 
 
 class Evaluator:
     def __init__(self, ctx: QueryContext) -> None:
         self.ctx = ctx
+        self.scoring = True
         self._handlers: dict[str, Callable[[Any], Scores]] = {
             "bool": self._bool,
             "term": self._term,
@@ -215,6 +274,23 @@ class Evaluator:
             "match_none": lambda spec: {},
             "range": self._range,
         }
+
+    def filter(self, query: Any) -> DocSet:
+        """The documents a clause matches when its score is not used (filter, must_not)."""
+        scoring, self.scoring = self.scoring, False
+        try:
+            if isinstance(query, dict) and len(query) == 1:
+                ((name, spec),) = query.items()
+                if name == "bool":
+                    return self._bool_filter(spec)
+                if name in ("term", "terms") and isinstance(spec, dict) and "_index" in spec:
+                    return self._index_filter(name, spec)
+                if name == "match_all":
+                    self._object(spec, "match_all")
+                    return EVERYTHING
+            return DocSet(self.evaluate(query).keys())
+        finally:
+            self.scoring = scoring
 
     def evaluate(self, query: Any) -> Scores:
         if not isinstance(query, dict) or len(query) != 1:
@@ -246,28 +322,60 @@ class Evaluator:
 
     # --- compound -------------------------------------------------------------------------------------------
 
-    def _bool(self, spec: Any) -> Scores:
+    def _bool_clauses(
+        self, spec: Any
+    ) -> tuple[dict[str, Any], list[Scores], list[DocSet], list[Scores], list[DocSet], int]:
+        """(spec, must, filter, should, must_not, minimum should match) of a bool query."""
         spec = self._object(spec, "bool")
         unknown = set(spec) - {"must", "filter", "should", "must_not", "minimum_should_match", "boost", "_name"}
         if unknown:
             raise BadQuery(f"[bool] query does not support [{sorted(unknown)[0]}]")
         must = [self.evaluate(c) for c in clause_list(spec.get("must", []), "must")]
-        filters = [self.evaluate(c).keys() for c in clause_list(spec.get("filter", []), "filter")]
+        filters = [self.filter(c) for c in clause_list(spec.get("filter", []), "filter")]
         should = [self.evaluate(c) for c in clause_list(spec.get("should", []), "should")]
-        must_not = [self.evaluate(c).keys() for c in clause_list(spec.get("must_not", []), "must_not")]
+        must_not = [self.filter(c) for c in clause_list(spec.get("must_not", []), "must_not")]
         if "minimum_should_match" in spec and spec["minimum_should_match"] is not None:
             msm = min_should_match(len(should), spec["minimum_should_match"])
         else:
             msm = 0 if (must or filters) else (1 if should else 0)
+        return spec, must, filters, should, must_not, msm
+
+    def _bool(self, spec: Any) -> Scores:
+        spec, must, filters, should, must_not, msm = self._bool_clauses(spec)
         if msm > len(should):
             return {}
         if not (must or filters or should or must_not):
             return constant(self.ctx.all_docs(), boost_of(spec))
-        result = combine(self.ctx, must, list(filters), should, list(must_not), msm)
+        result = combine(self.ctx, must, filters, should, must_not, msm)
         boost = boost_of(spec)
         return {d: s * boost for d, s in result.items()} if boost != 1.0 else result
 
+    def _bool_filter(self, spec: Any) -> DocSet:
+        spec, must, filters, should, must_not, msm = self._bool_clauses(spec)
+        if msm > len(should):
+            return NOTHING
+        if must or should:
+            return DocSet(combine(self.ctx, must, filters, should, must_not, msm).keys())
+        required, excluded = _restrictions(filters, must_not)
+        if not required:
+            return DocSet(set().union(*excluded), complement=True)
+        return DocSet(_intersection(required).difference(*excluded))
+
     # --- term level -----------------------------------------------------------------------------------------
+
+    def _index_filter(self, name: str, spec: dict[str, Any]) -> DocSet:
+        """`term`/`terms` on `_index` without reading the collection: it holds every document or none."""
+        if name == "term":
+            _, options = self._options(spec, "term", {"value", "case_insensitive"}, "value")
+            if options.get("case_insensitive"):
+                return DocSet(self._term(spec).keys())  # refused there
+            values = [options["value"]]
+        else:
+            _, raw = single_entry(spec, "terms")
+            if not isinstance(raw, list):
+                return DocSet(self._terms(spec).keys())  # refused there
+            values = raw
+        return EVERYTHING if self.ctx.index_name in [str(v) for v in values] else NOTHING
 
     def _meta_docs(self, path: str, values: list[Any]) -> set[int] | None:
         if path == "_id":
@@ -298,6 +406,8 @@ class Evaluator:
         return parsed
 
     def term_scores(self, field: Field, term: Any, boost: float) -> Scores:
+        if not self.scoring:
+            return constant(self.ctx.docs_with_terms(field, [term]), boost)
         rows = self.ctx.postings(field, term)
         if not rows:
             return {}
@@ -570,12 +680,12 @@ class QueryStringEvaluator:
         else:
             must = [s for o, s in clauses if o is Occur.MUST]
             should = [s for o, s in clauses if o is Occur.SHOULD]
-            must_not = [s.keys() for o, s in clauses if o is Occur.MUST_NOT]
+            must_not = [DocSet(s.keys()) for o, s in clauses if o is Occur.MUST_NOT]
             msm = min_should_match(len(should), msm_spec) if msm_spec is not None else 0
             if not must and not should:
-                result = combine(self.ctx, [], [self.ctx.all_docs()], [], list(must_not), 0)
+                result = combine(self.ctx, [], [], [], must_not, 0)
             else:
-                result = combine(self.ctx, must, [], should, list(must_not), msm if msm else int(not must))
+                result = combine(self.ctx, must, [], should, must_not, msm if msm else int(not must))
         return {d: s * boost for d, s in result.items()} if boost != 1.0 else result
 
     def _node(self, node: Text | Group) -> Scores | None:

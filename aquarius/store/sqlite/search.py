@@ -7,6 +7,8 @@ import fnmatch
 import sqlite3
 import time
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from aquarius.store.base import BadQuery, UnsupportedQuery
@@ -107,8 +109,13 @@ class Searcher:
         scores: Scores = evaluator.evaluate(query) if query is not None else dict.fromkeys(ctx.all_docs(), 1.0)
         aggregations = Aggregator(evaluator).run(aggs_spec, set(scores)) if aggs_spec is not None else None
         scored = not sort or any(k.name == "_score" for k in sort)
-        ordered, sort_values = self._order(ctx, scores, sort or [SortKey("_score", None, True, False)])
-        page = ordered[start : start + size]
+        keys = sort or [SortKey("_score", None, True, False)]
+        if len(keys) == 1 and keys[0].field is not None and not keys[0].missing_first and keys[0].missing_value is None:
+            page, column = self._field_page(ctx, scores, keys[0], start + size)
+            page, columns = page[start:], [column]
+        else:
+            ordered, columns = self._order(ctx, scores, keys)
+            page = ordered[start : start + size]
         bodies = ctx.bodies(page) if page else {}
         ids = dict(
             conn.execute(
@@ -121,7 +128,7 @@ class Searcher:
             if source is not False:
                 hit["_source"] = bodies[doc] if source is True else _filter_source(bodies[doc], *source)
             if sort:
-                hit["sort"] = sort_values[doc]
+                hit["sort"] = [self._sort_value(k, c, doc) for k, c in zip(keys, columns, strict=True)]
             hits.append(hit)
         hits_block: dict[str, Any] = {}
         if track is not False:
@@ -132,7 +139,7 @@ class Searcher:
                 if cap is not None and total > cap
                 else {"value": total, "relation": "eq"}
             )
-        hits_block["max_score"] = max((scores[d] for d in ordered), default=None) if scored and hits else None
+        hits_block["max_score"] = max(scores.values(), default=None) if scored and hits else None
         hits_block["hits"] = hits
         response: dict[str, Any] = {
             "took": int((time.perf_counter() - started) * 1000),
@@ -188,7 +195,7 @@ class Searcher:
             keys.append(SortKey(name, field, desc, missing == "_first", custom))
         return keys
 
-    def _order(self, ctx: QueryContext, scores: Scores, keys: list[SortKey]) -> tuple[list[int], dict[int, list[Any]]]:
+    def _order(self, ctx: QueryContext, scores: Scores, keys: list[SortKey]) -> tuple[list[int], list[dict[int, Any]]]:
         ordered = sorted(scores)  # index order breaks every tie
         columns: list[dict[int, Any]] = []
         for key in keys:
@@ -199,8 +206,7 @@ class Searcher:
             else:
                 column = {}
                 if key.field is not None:
-                    pick = max if key.desc else min
-                    column = {d: pick(v) for d, v in ctx.field_values(key.field).items() if d in scores}
+                    column = {d: v for d, v in ctx.sort_values(key.field, key.desc).items() if d in scores}
                 if key.missing_value is not None:
                     column = {d: column.get(d, key.missing_value) for d in scores}
             columns.append(column)
@@ -209,8 +215,36 @@ class Searcher:
             absent = [d for d in ordered if d not in column]
             present.sort(key=column.__getitem__, reverse=key.desc)
             ordered = absent + present if key.missing_first else present + absent
-        values = {d: [self._sort_value(k, c, d) for k, c in zip(keys, columns, strict=True)] for d in ordered}
-        return ordered, values
+        return ordered, columns
+
+    @staticmethod
+    def _field_page(ctx: QueryContext, scores: Scores, key: SortKey, want: int) -> tuple[list[int], dict[int, Any]]:
+        """The first `want` matches in the order of one field, missing values last, read from the field's postings
+        in term order until the page is full; the field's sort value of each."""
+        assert key.field is not None
+        page: list[int] = []
+        column: dict[int, Any] = {}
+        if want == 0:
+            return page, column
+        seen: set[int] = set()  # a multi-valued document sorts by the first of its values met in this order
+        rows = ctx.conn.execute(
+            f"SELECT term, doc FROM postings WHERE fid = ? ORDER BY term {'DESC' if key.desc else 'ASC'}",
+            (key.field.fid,),
+        )
+        try:
+            for term, group in groupby(rows, key=itemgetter(0)):
+                docs = sorted(doc for _, doc in group if doc not in seen)  # index order breaks ties
+                seen.update(docs)
+                for doc in docs:
+                    if doc in scores:
+                        page.append(doc)
+                        column[doc] = term
+                if len(page) >= want:
+                    return page[:want], column
+        finally:
+            rows.close()
+        page += sorted(doc for doc in scores if doc not in seen)[: want - len(page)]
+        return page, column
 
     @staticmethod
     def _sort_value(key: SortKey, column: dict[int, Any], doc: int) -> Any:

@@ -24,8 +24,14 @@ from aquarius.store.base import (
     chain_record,
     plan_block_writes,
 )
-from aquarius.store.sqlite.indexing import FieldRegistry, index_document, unindex_document
-from aquarius.store.sqlite.schema import create_schema
+from aquarius.store.sqlite.indexing import FieldRegistry, IndexWriter
+from aquarius.store.sqlite.schema import (
+    INDEX_TABLES,
+    create_schema,
+    index_fingerprint,
+    store_fingerprint,
+    stored_fingerprint,
+)
 from aquarius.store.sqlite.search import Searcher
 
 T = TypeVar("T")
@@ -53,6 +59,7 @@ class SqliteStore(Store):
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._fields = FieldRegistry()
+        self._index = IndexWriter(self._fields)
         self._searcher = Searcher(self._fields, asset_index_name)
 
     # --- plumbing -------------------------------------------------------------------------------------------
@@ -68,9 +75,10 @@ class SqliteStore(Store):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn)
+                self._index.flush(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
-                self._fields.load(conn)  # fields created by the failed transaction are gone
+                self._index.discard(conn)
                 raise
             conn.execute("COMMIT")
             return result
@@ -91,6 +99,12 @@ class SqliteStore(Store):
             conn.execute("PRAGMA cache_size = -65536")
             create_schema(conn)
             self._fields.load(conn)
+            fingerprint = index_fingerprint()
+            if stored_fingerprint(conn) != fingerprint:
+                conn.execute("BEGIN IMMEDIATE")
+                self._rebuild_index(conn)
+                store_fingerprint(conn, fingerprint)
+                conn.execute("COMMIT")
             return conn
 
         try:
@@ -99,6 +113,19 @@ class SqliteStore(Store):
             self._executor.shutdown(wait=False)
             self._executor = None
             raise StoreError(f"cannot open the embedded store {self.path}: {exc}") from exc
+
+    def _rebuild_index(self, conn: sqlite3.Connection) -> None:
+        """Indexes every document again, for a file indexed under another schema or asset mapping."""
+        for table in INDEX_TABLES:
+            conn.execute(f"DELETE FROM {table}")
+        self._fields.load(conn)
+        rows = conn.execute(
+            "SELECT seq, coll, body FROM docs WHERE coll NOT IN (SELECT value FROM json_each(?)) ORDER BY seq",
+            (json.dumps(sorted(UNINDEXED)),),
+        )
+        for seq, coll, body in rows:
+            self._index.add(conn, coll, seq, json.loads(body))
+        self._index.flush(conn)
 
     async def close(self) -> None:
         if self._executor is None:
@@ -137,20 +164,20 @@ class SqliteStore(Store):
     def _apply(self, conn: sqlite3.Connection, writes: Iterable[Write], create_only: bool = False) -> None:
         for w in writes:
             coll = w.collection.value
-            row = conn.execute("SELECT seq FROM docs WHERE coll = ? AND id = ?", (coll, w.id)).fetchone()
+            row = conn.execute("SELECT seq, body FROM docs WHERE coll = ? AND id = ?", (coll, w.id)).fetchone()
             if row is not None:
                 if create_only:
                     continue
                 if coll not in UNINDEXED:
-                    unindex_document(conn, row[0])
-                conn.execute("DELETE FROM docs WHERE seq = ?", row)
+                    self._index.remove(conn, coll, row[0], json.loads(row[1]))
+                conn.execute("DELETE FROM docs WHERE seq = ?", (row[0],))
             if w.doc is None:
                 continue
             # a new seq on every version: an updated document moves to the end of the index order, as in ES
             cur = conn.execute("INSERT INTO docs (coll, id, body) VALUES (?, ?, ?)", (coll, w.id, _dumps(w.doc)))
             if coll not in UNINDEXED:
                 assert cur.lastrowid is not None
-                index_document(conn, self._fields, coll, cur.lastrowid, w.doc)
+                self._index.add(conn, coll, cur.lastrowid, w.doc)
 
     # --- blocks ---------------------------------------------------------------------------------------------
 
