@@ -131,8 +131,20 @@ _PATHS: dict[str, dict[str, Any]] = {
             "summary": "The asset's provenance, oldest first (metadata versions, state changes, transfers, orders)",
             "parameters": [
                 _DID,
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+                {
+                    "name": "page",
+                    "in": "query",
+                    "required": False,
+                    "description": "page number, from 1",
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+                {
+                    "name": "size",
+                    "in": "query",
+                    "required": False,
+                    "description": "entries per page (default 50)",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                },
             ],
             "responses": {
                 "200": _json(_ANY_OBJECT, "{did, page, size, total, entries}"),

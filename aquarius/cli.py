@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aquarius.config import ConfigError, Settings, load_settings
+from aquarius.logs import configure_logging
 
 
 def _settings() -> Settings:
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
     try:
         return int(args.handler(args))
     except ConfigError as err:

@@ -187,6 +187,16 @@ class Settings(BaseSettings):
             raise ValueError('expected a JSON list of addresses, e.g. ["0xabc..."]')
         return [v.lower() for v in value]
 
+    @field_validator("private_key")
+    @classmethod
+    def _private_key(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        digits = value.removeprefix("0x")
+        if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise ValueError("expected a secp256k1 private key: 0x followed by 64 hex digits")
+        return "0x" + digits.lower()
+
     @field_validator("events_rpc")
     @classmethod
     def _events_rpc(cls, value: str | None) -> str | None:

@@ -26,6 +26,7 @@ async def open_store(settings: Settings, stack: AsyncExitStack) -> Store:
     try:
         await store.open()
     except StoreError as err:
+        await store.close()
         where = settings.es_url if settings.store == "elasticsearch" else str(settings.sqlite_path)
         raise ConfigError(f"store unreachable at {where} (AQUARIUS_STORE={settings.store}): {err}") from None
     stack.push_async_callback(store.close)
@@ -46,8 +47,12 @@ async def run(settings: Settings, *, index: bool, serve: bool) -> None:
 
             await start_api(settings, store, stack, syncs=[r.sync for r in runtimes])
         if index:
+            from indexer.progress import report_progress
+
             start_scheduled_jobs(settings, store, stack)
+            progress = asyncio.create_task(report_progress([r.sync for r in runtimes], stop))
             await run_chains(runtimes, stop)
+            await progress
         else:
             await stop.wait()
 

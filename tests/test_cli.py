@@ -47,3 +47,29 @@ def test_reindex_refuses_the_embedded_store(tmp_path: Path) -> None:
     result = _aquarius("reindex", env={"AQUARIUS_SQLITE_PATH": str(tmp_path / "s.sqlite")})
     assert result.returncode == 2
     assert "reindex applies to AQUARIUS_STORE=elasticsearch" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"EVENTS_RPC": "http://127.0.0.1:1", "CHAIN_ID": "424242"}, "chain 424242: no Ocean contracts listed"),
+        ({"AQUARIUS_CHAINS": "[{"}, "AQUARIUS_CHAINS: Value error, expected a JSON list of chain objects"),
+        ({"EVENTS_RPC": "http://127.0.0.1:1", "CHAIN_ID": "1", "PRIVATE_KEY": "0x1234"}, "PRIVATE_KEY: Value error"),
+        (
+            {
+                "EVENTS_RPC": "http://127.0.0.1:1",
+                "CHAIN_ID": "1",
+                "AQUARIUS_STORE": "elasticsearch",
+                "DB_HOSTNAME": "http://127.0.0.1",
+                "DB_PORT": "1",
+            },
+            "store unreachable at http://127.0.0.1:1",
+        ),
+        ({}, "no chains configured: set AQUARIUS_CHAINS, or EVENTS_RPC and CHAIN_ID"),
+    ],
+)
+def test_index_refuses_bad_configuration(env: dict[str, str], message: str, tmp_path: Path) -> None:
+    result = _aquarius("index", env={"AQUARIUS_SQLITE_PATH": str(tmp_path / "s.sqlite"), **env})
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
