@@ -30,6 +30,16 @@ ASSET_MAPPING_FILE = Path(__file__).resolve().parents[2] / "schemas" / "elastics
 SCROLL_PAGE = 5000
 
 _TEXT_WITH_KEYWORD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+
+
+def _default_mapping() -> dict[str, Any]:
+    return {
+        "dynamic": True,
+        "date_detection": False,
+        "dynamic_templates": [{"strings": {"match_mapping_type": "string", "mapping": _TEXT_WITH_KEYWORD}}],
+    }
+
+
 _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
     Collection.JOURNAL: {
         "dynamic": False,
@@ -55,6 +65,20 @@ _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
             "log_index": {"type": "long"},
         },
     },
+    # The retry worker sorts and filters on these before the first entry exists: they must be mapped up front.
+    Collection.RETRIES: {
+        **_default_mapping(),
+        "properties": {
+            "chain_id": {"type": "long"},
+            "block": {"type": "long"},
+            "log_index": {"type": "long"},
+            "attempts": {"type": "long"},
+            "first_seen": {"type": "double"},
+            "last_attempt": {"type": "double"},
+            "next_retry": {"type": "double"},
+            "status": _TEXT_WITH_KEYWORD,
+        },
+    },
     Collection.BLOCKS: {
         "dynamic": False,
         "properties": {
@@ -70,14 +94,6 @@ _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
 
 def asset_mapping() -> dict[str, Any]:
     return json.loads(ASSET_MAPPING_FILE.read_text())
-
-
-def _default_mapping() -> dict[str, Any]:
-    return {
-        "dynamic": True,
-        "date_detection": False,
-        "dynamic_templates": [{"strings": {"match_mapping_type": "string", "mapping": _TEXT_WITH_KEYWORD}}],
-    }
 
 
 class ElasticsearchStore(Store):
