@@ -31,7 +31,7 @@ async def due_entries(store: Store, chain_id: int, now: float) -> list[tuple[str
                 ]
             }
         },
-        "sort": [{"next_retry": {"order": "asc", "unmapped_type": "double"}}],
+        "sort": [{"next_retry": {"order": "asc", "unmapped_type": "double"}}],  # an empty queue has no mapping
         "size": DUE_PAGE,
     }
     found = await store.search(Collection.RETRIES, body)

@@ -101,7 +101,7 @@ class ChainSync:
         self.status = SyncStatus(chain_id)
         self.cursor: BlockRef | None = None
         self.caught_up = asyncio.Event()
-        self._pruned_at = -1
+        self._pruned_below = -1
         self.applied = asyncio.Condition()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -121,6 +121,7 @@ class ChainSync:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         self.cursor = await self.store.cursor(self.chain_id)
+        await self._prune()  # a crash may have come between a batch and its pruning
         while not stop.is_set():
             head = await self.reader.head() - self.confirmations
             self.status.head = head + self.confirmations
@@ -184,11 +185,19 @@ class ChainSync:
         self.status.last_block = batch.last
         self.status.events += len(batch.logs)
         self.status.blocks += batch.last - batch.first + 1
-        if self.cursor.number - self._pruned_at >= self.reorg_window:
-            await self.store.prune(self.chain_id, self.cursor.number - self.reorg_window)
-            self._pruned_at = self.cursor.number
+        await self._prune()
         async with self.applied:
             self.applied.notify_all()
+
+    async def _prune(self) -> None:
+        """Forget undo data older than the reorg window, at whole windows: what remains is then a function of
+        the cursor alone, however the history was batched, interrupted or followed live."""
+        if self.cursor is None:
+            return
+        below = (self.cursor.number // self.reorg_window - 1) * self.reorg_window
+        if below > self._pruned_below:
+            await self.store.prune(self.chain_id, below)
+            self._pruned_below = below
 
     async def _prepare(self, entry: LogLike, env: HandlerEnv) -> tuple[Any, BaseException | None]:
         handler = self.registry.get(entry.event)

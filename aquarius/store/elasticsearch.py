@@ -29,6 +29,16 @@ MAPPING_VERSION = 1
 SCROLL_PAGE = 5000
 
 _TEXT_WITH_KEYWORD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+
+
+def _default_mapping() -> dict[str, Any]:
+    return {
+        "dynamic": True,
+        "date_detection": False,
+        "dynamic_templates": [{"strings": {"match_mapping_type": "string", "mapping": _TEXT_WITH_KEYWORD}}],
+    }
+
+
 _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
     Collection.JOURNAL: {
         "dynamic": False,
@@ -54,16 +64,18 @@ _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
             "log_index": {"type": "long"},
         },
     },
+    # The retry worker sorts and filters on these before the first entry exists: they must be mapped up front.
     Collection.RETRIES: {
-        "dynamic": True,
-        "date_detection": False,
-        "dynamic_templates": [{"strings": {"match_mapping_type": "string", "mapping": _TEXT_WITH_KEYWORD}}],
+        **_default_mapping(),
         "properties": {
             "chain_id": {"type": "long"},
-            "next_retry": {"type": "double"},
+            "block": {"type": "long"},
+            "log_index": {"type": "long"},
+            "attempts": {"type": "long"},
             "first_seen": {"type": "double"},
             "last_attempt": {"type": "double"},
-            "attempts": {"type": "long"},
+            "next_retry": {"type": "double"},
+            "status": _TEXT_WITH_KEYWORD,
         },
     },
     Collection.BLOCKS: {
@@ -81,14 +93,6 @@ _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
 
 def asset_mapping() -> dict[str, Any]:
     return json.loads(ASSET_MAPPING_FILE.read_text())
-
-
-def _default_mapping() -> dict[str, Any]:
-    return {
-        "dynamic": True,
-        "date_detection": False,
-        "dynamic_templates": [{"strings": {"match_mapping_type": "string", "mapping": _TEXT_WITH_KEYWORD}}],
-    }
 
 
 class ElasticsearchStore(Store):

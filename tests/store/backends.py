@@ -24,7 +24,7 @@ async def elasticsearch_store(node: ElasticsearchNode, index_name: str = "aquari
 
 @asynccontextmanager
 async def sqlite_store(path: Path, index_name: str = "aquarius") -> AsyncIterator[Store]:
-    store = SqliteStore(path, index_name)
+    store = SqliteStore(path, asset_index_name=index_name)
     await store.open()
     try:
         yield store
