@@ -77,6 +77,26 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge_chain(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from aquarius.admin import purge_chain
+
+    removed = asyncio.run(purge_chain(_settings(), args.chain_id))
+    print(f"chain {args.chain_id} purged: " + (", ".join(f"{n} {c}" for c, n in removed.items()) or "nothing stored"))
+    return 0
+
+
+def cmd_rewind_chain(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from aquarius.admin import rewind_chain
+
+    asyncio.run(rewind_chain(_settings(), args.chain_id, args.from_block))
+    print(f"chain {args.chain_id}: the indexer applies blocks from {args.from_block} again on its next start")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from aquarius.demo import run_demo
 
@@ -110,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file", help="path of a DDO JSON file")
     add("reindex", cmd_reindex, "rebuild the asset index under a new version and swap the alias")
     add("status", cmd_status, "print per-chain head, last indexed block, lag and retry-queue size")
+    purge = add("purge-chain", cmd_purge_chain, "delete every document of one chain and its cursor")
+    purge.add_argument("chain_id", type=int, help="the chain id")
+    rewind = add(
+        "reindex-chain", cmd_rewind_chain, "index one chain again from a block (idempotent: missed events are added)"
+    )
+    rewind.add_argument("chain_id", type=int, help="the chain id")
+    rewind.add_argument("--from", dest="from_block", type=int, default=0, help="first block to apply again")
     return parser
 
 

@@ -199,6 +199,10 @@ class _MetadataHandler(Handler):
 
     async def apply(self, log: LogLike, prepared: PreparedMetadata, uow: UnitOfWork, env: HandlerEnv) -> None:
         did = prepared.did
+        last_valid = await uow.get(Collection.META, ddo_key(did))
+        position = [log.block_number, log.log_index]
+        if last_valid is not None and last_valid.get("position", [-1, -1]) >= position:
+            return  # a newer (or this same) metadata event is applied already: an older one never overwrites it
         existing = await uow.get(Collection.ASSETS, did)
         settings = env.get("settings")
         created = existing is None
@@ -232,7 +236,11 @@ class _MetadataHandler(Handler):
         onchain = await load_onchain_data(uow, did)
         if onchain:
             doc["onchainData"] = onchain
-        uow.put(Collection.META, ddo_key(did), {"did": did, "ddo": prepared.ddo, "purgatory": doc["purgatory"]})
+        uow.put(
+            Collection.META,
+            ddo_key(did),
+            {"did": did, "ddo": prepared.ddo, "purgatory": doc["purgatory"], "position": position},
+        )
         uow.put(Collection.ASSETS, did, soft_deleted_view(doc) if state in SOFT_DELETED_STATES else doc)
         await set_asset_state_record(
             uow,

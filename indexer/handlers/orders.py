@@ -28,6 +28,8 @@ async def _count_order(uow: UnitOfWork, log: LogLike, record: dict[str, Any]) ->
     if found is None:
         return
     nft, did = found
+    if await uow.get(Collection.ORDERS, order_id(log)) is not None:
+        return  # this very order was counted already (a re-indexed range, a retried event)
     uow.put(Collection.ORDERS, order_id(log), {**record, "did": did, "nft": nft})
     stats = await load_stats(uow, did)
     stats["orders"] = int(stats.get("orders", 0)) + 1
