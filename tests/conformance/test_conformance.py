@@ -35,7 +35,7 @@ class Backends:
 @pytest.fixture(scope="module")
 async def backends(es_node: ElasticsearchNode, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Backends]:
     corpus = make_corpus()
-    es_node.wipe()  # other modules leave the store's versioned indices and their aliases behind
+    es_node.wipe()  # other modules leave indices and aliases (one may be named like ours) on the shared node
     es = AsyncElasticsearch(es_node.url)
     await es.indices.create(
         index=INDEX,
@@ -52,8 +52,8 @@ async def backends(es_node: ElasticsearchNode, tmp_path_factory: pytest.TempPath
     await store.write([Write(Collection.ASSETS, doc["id"], doc) for doc in corpus])
     yield Backends(es, store)
     await store.close()
-    await es.options(ignore_status=404).indices.delete(index=INDEX)
     await es.close()
+    es_node.wipe()
 
 
 def test_the_suite_is_large_enough() -> None:
