@@ -86,7 +86,9 @@ def bench_ddo(i: int, nft: str, datatoken: str, chain_id: int, *, revision: int 
         spec, nft=nft, datatoken=datatoken, chain_id=chain_id, created=f"2026-01-{1 + i % 28:02d}T09:30:00Z"
     )
     padding = max(0, ddo_size(i) - len(json.dumps(ddo)))
-    ddo["metadata"]["description"] += (FILLER * (padding // len(FILLER) + 1))[:padding]
+    # the schema caps the description at 7,000 characters: the bulk goes into free-form additional information
+    notes = (FILLER * (padding // len(FILLER) + 1))[:padding]
+    ddo["metadata"]["additionalInformation"] = {"notes": [notes[k : k + 1000] for k in range(0, len(notes), 1000)]}
     return ddo
 
 
