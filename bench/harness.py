@@ -1,9 +1,8 @@
-"""What the benchmarks share: the store under test, indexer settings for the fixture chain, latency figures."""
+"""What the benchmarks share: the store under test, indexer settings for the fixture chain, memory figures."""
 
 from __future__ import annotations
 
 import resource
-import statistics
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Literal
@@ -45,15 +44,6 @@ async def count_assets(store: Store) -> int:
     await store.refresh()
     answer = await store.search(Collection.ASSETS, {"query": {"match_all": {}}, "size": 0, "track_total_hits": True})
     return int(answer["hits"]["total"]["value"])
-
-
-def percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-    return {"p50": statistics.median(ordered), "p95": at(0.95), "p99": at(0.99)}
 
 
 def peak_rss_mb() -> float:
