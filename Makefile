@@ -10,6 +10,7 @@ demo: install
 	$(BIN)/aquarius demo
 
 test: install elasticsearch chromium lint
+	scripts/install-clients.sh
 	$(BIN)/pytest -q
 
 lint: install

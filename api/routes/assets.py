@@ -22,6 +22,14 @@ HISTORY_PAGE_MAX = 500
 _TX_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 # Ocean-Node-era clients name the collection they mean; these names all mean "the DDOs".
 _DDO_COLLECTION = re.compile(r"^op_ddo_")
+# What the indexer adds to a DDO. Classic clients read it at top level, Ocean-Node-era ones (ocean.js >= 4.1,
+# e.g. `waitForIndexer` matching `indexedMetadata.event.txid`) under `indexedMetadata`: both are served.
+_INDEXED_FIELDS = ("nft", "event", "stats", "purgatory")
+
+
+def with_indexed_metadata(doc: Doc) -> Doc:
+    indexed = {key: doc[key] for key in _INDEXED_FIELDS if key in doc}
+    return {**doc, "indexedMetadata": indexed} if indexed else doc
 
 
 def _is_listed(doc: Doc) -> bool:
@@ -39,7 +47,7 @@ async def get_ddo(request: web.Request) -> web.Response:
     if not _is_listed(doc):
         return error(404, f"Error encountered while searching the asset DID {did}: the asset is unlisted.")
     # A soft-deleted asset (deprecated, revoked) is answered as stored: event, nft, datatokens and stats only.
-    return document(doc)
+    return document(with_indexed_metadata(doc))
 
 
 @routes.get(PREFIX + "/history/{did}")
