@@ -14,6 +14,7 @@ from aquarius.devenv.publisher import DataAsset, OceanPublisher, encode_metadata
 from aquarius.store.base import Collection, Store
 from aquarius.store.sqlite import SqliteStore
 from indexer.daemon import ChainRuntime, build_chain
+from indexer.retry_queue import RetryPolicy
 from tests.chain.fixtures import Chain
 from tests.metadata.samples import CHAIN_ID, v4_ddo
 
@@ -35,9 +36,15 @@ def indexer_settings(chain: Chain, address_file: Path, **overrides: object) -> S
 
 
 @asynccontextmanager
-async def running_indexer(settings: Settings, store: Store) -> AsyncIterator[ChainRuntime]:
+async def running_indexer(
+    settings: Settings, store: Store, retry_policy: RetryPolicy | None = None
+) -> AsyncIterator[ChainRuntime]:
     """The chain's sync task running in the background for the duration of the block."""
     async with build_chain(settings, settings.chains[0], store) as runtime:
+        if retry_policy is not None:
+            runtime.sync.retry_policy = retry_policy
+            assert runtime.sync.retry_worker is not None
+            runtime.sync.retry_worker.policy = retry_policy
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.sync.run(stop))
         try:
