@@ -5,9 +5,11 @@ Apps with other settings or collaborators run over the same store (`running`).""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from aquarius.config import Settings, load_settings
 from aquarius.devenv.elasticsearch import ElasticsearchNode
 from aquarius.store.base import Store
 from tests.api.catalog import blocks
-from tests.store.backends import elasticsearch_store
+from tests.store.backends import elasticsearch_store, sqlite_store
 
 # The first dev-chain account's well-known key, as the indexer's signing key.
 INDEXER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -71,10 +73,15 @@ async def open_backend(kind: str, es_node: ElasticsearchNode) -> AsyncIterator[S
         async with elasticsearch_store(es_node) as store:
             yield store
         return
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            async with sqlite_store(Path(folder) / "store.sqlite") as store:
+                yield store
+        return
     raise ValueError(kind)
 
 
-@pytest.fixture(scope="package", params=["elasticsearch"])
+@pytest.fixture(scope="package", params=["elasticsearch", "sqlite"])
 async def store(request: pytest.FixtureRequest, es_node: ElasticsearchNode) -> AsyncIterator[Store]:
     async with open_backend(request.param, es_node) as opened:
         for chain_id, chain_blocks in blocks().items():

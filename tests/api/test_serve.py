@@ -13,19 +13,18 @@ from aiohttp import ClientSession
 from aquarius.devenv.elasticsearch import ElasticsearchNode
 from aquarius.devenv.ports import free_port
 from aquarius.store.base import Store
+from aquarius.store.sqlite import SqliteStore
 from tests.api.catalog import WEATHER
 
 
 async def test_serve_answers_and_stops_cleanly_on_sigterm(store: Store, es_node: ElasticsearchNode) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "AQUARIUS_", "EVENTS_"))}
-    env |= {
-        "AQUARIUS_STORE": "elasticsearch",
-        "DB_HOSTNAME": "http://127.0.0.1",
-        "DB_PORT": str(es_node.port),
-        "DB_INDEX": store.asset_index_name,
-        "AQUARIUS_BIND_URL": f"http://127.0.0.1:{port}",
-    }
+    env |= {"DB_INDEX": store.asset_index_name, "AQUARIUS_BIND_URL": f"http://127.0.0.1:{port}"}
+    if isinstance(store, SqliteStore):
+        env |= {"AQUARIUS_STORE": "sqlite", "AQUARIUS_SQLITE_PATH": str(store.path)}
+    else:
+        env |= {"AQUARIUS_STORE": "elasticsearch", "DB_HOSTNAME": "http://127.0.0.1", "DB_PORT": str(es_node.port)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "aquarius.cli", "serve", env=env, stdout=asyncio.subprocess.PIPE
     )

@@ -11,6 +11,7 @@ from typing import Any
 from api.app import create_app
 from api.version import VERSION
 from aquarius.store.base import Store
+from aquarius.store.sqlite import SqliteStore
 from tests.api.catalog import CHAIN, OTHER_CHAIN, WEATHER
 from tests.api.conftest import Api, settings
 
@@ -21,9 +22,10 @@ async def test_root_identifies_the_software(api: Api) -> None:
         assert await response.json() == {"plugin": "module", "software": "Aquarius", "version": VERSION}
 
 
-async def test_health_pings_the_store(api: Api) -> None:
+async def test_health_pings_the_store(api: Api, store: Store) -> None:
+    expected = "Sqlite connected" if isinstance(store, SqliteStore) else "Elasticsearch connected"
     async with api.get("/health") as response:
-        assert (response.status, await response.text()) == (200, "Elasticsearch connected")
+        assert (response.status, await response.text()) == (200, expected)
 
 
 async def test_ready_compares_each_chain_with_its_head(serve: Any) -> None:
