@@ -10,7 +10,7 @@ from api import middleware
 from api.context import CONTEXT, ApiContext, StatusSource, Validator
 from api.explorer import routes as explorer
 from api.metrics import ApiMetrics
-from api.routes import assets, chains, service, state, validate, validation
+from api.routes import assets, chains, orders, service, state, validate, validation
 from api.signing import ValidationSigner
 from aquarius.config import Settings
 from aquarius.schemas_path import DDO_SCHEMA_DIR
@@ -38,6 +38,6 @@ def create_app(
     )
     app[CONTEXT] = ApiContext(settings, store, signer, validator, status_source, schema_dir)
     app[middleware.METRICS] = ApiMetrics()
-    for module in (service, assets, validate, chains, state, validation, explorer):
+    for module in (service, assets, orders, validate, chains, state, validation, explorer):
         app.router.add_routes(module.routes)
     return app

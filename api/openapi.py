@@ -126,6 +126,20 @@ _PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "/api/aquarius/orders/query": {
+        "post": {
+            "summary": "Elasticsearch search and aggregations over the indexed orders (analytics)",
+            "description": "Order records: did, chain_id, datatoken, type (order or reuse), consumer, payer, amount, "
+            "service_index, timestamp, tx, log_index, block. Same guard as the asset query.",
+            "requestBody": _body("an Elasticsearch search body"),
+            "responses": {
+                "200": _json(_SEARCH_RESPONSE, "the search response"),
+                "400": _QUERY_400,
+                "413": _QUERY_413,
+                "504": _QUERY_504,
+            },
+        }
+    },
     "/api/aquarius/assets/history/{did}": {
         "get": {
             "summary": "The asset's provenance, oldest first (metadata versions, state changes, transfers, orders)",

@@ -124,3 +124,72 @@ async def test_purgatory_lists_flip_assets_and_survive_a_bad_fetch(chain: Chain,
     await broken.refresh()
     await store.refresh()
     assert await states() == [{"state": True, "reason": "spam"}] * 3
+
+
+ORDERS_PER_CHAIN_AND_TYPE = {
+    "size": 0,
+    "aggs": {"chains": {"terms": {"field": "chain_id"}, "aggs": {"types": {"terms": {"field": "type.keyword"}}}}},
+}
+TOP_PUBLISHERS_BY_ORDERS = {
+    "size": 0,
+    "aggs": {
+        "publishers": {
+            "terms": {"field": "event.from.keyword", "order": {"orders": "desc"}},
+            "aggs": {"orders": {"sum": {"field": "stats.orders"}}},
+        }
+    },
+}
+PRICE_STATISTICS = {
+    "size": 0,
+    "query": {"range": {"stats.price.value": {"gt": 0}}},
+    "aggs": {
+        "average": {"avg": {"field": "stats.price.value"}},
+        "highest": {"max": {"field": "stats.price.value"}},
+        "priced": {"value_count": {"field": "stats.price.value"}},
+    },
+}
+
+
+async def test_analytics_over_assets_and_orders_through_the_api(chain: Chain, store: Store, tmp_path: Path) -> None:
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from api.app import create_app
+
+    pub = chain.publisher
+    second = chain.publisher.__class__(chain.w3, chain.deployment, chain.w3.eth.accounts[5])
+    for publisher, orders, price in ((pub, 3, 2), (second, 1, 5), (pub, 0, None)):
+        asset = publisher.create_asset()
+        publisher.set_metadata(
+            asset.nft, encode_metadata(ddo_for(asset.did, asset.nft, "analytics asset", asset.datatoken))
+        )
+        for _ in range(orders):
+            publisher.start_order(asset.datatoken)
+        if price:
+            publisher.create_fixed_rate(asset.datatoken, rate=price * 10**18)
+    await index_all(chain, store, tmp_path)
+
+    server = TestServer(create_app(indexer_settings(chain, tmp_path / "address.json"), store), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as session:
+
+            async def post(path: str, body: dict[str, object]) -> dict[str, object]:
+                async with session.post(str(server.make_url(path)), json=body) as response:
+                    assert response.status == 200, await response.text()
+                    return await response.json()  # type: ignore[no-any-return]
+
+            per_chain = await post("/api/aquarius/orders/query", ORDERS_PER_CHAIN_AND_TYPE)
+            (bucket,) = per_chain["aggregations"]["chains"]["buckets"]  # type: ignore[index]
+            assert (bucket["key"], bucket["doc_count"]) == (8996, 4)
+            assert bucket["types"]["buckets"] == [{"key": "order", "doc_count": 4}]
+            top = await post("/api/aquarius/assets/query", TOP_PUBLISHERS_BY_ORDERS)
+            buckets = top["aggregations"]["publishers"]["buckets"]  # type: ignore[index]
+            assert [(b["key"], b["orders"]["value"]) for b in buckets] == [
+                (pub.account, 3.0),
+                (second.account, 1.0),
+            ]
+            prices = (await post("/api/aquarius/assets/query", PRICE_STATISTICS))["aggregations"]
+            assert prices == {"average": {"value": 3.5}, "highest": {"value": 5.0}, "priced": {"value": 2}}
+    finally:
+        await server.close()
