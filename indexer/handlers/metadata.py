@@ -267,30 +267,24 @@ class _MetadataHandler(Handler):
         )
 
     async def on_rejected(self, log: LogLike, error: RejectedEvent, uow: UnitOfWork, env: HandlerEnv) -> None:
-        await set_asset_state_record(
-            uow,
-            did=did_of_nft(log.address, log.chain_id),
-            chain_id=log.chain_id,
-            nft=log.address,
-            tx=log.tx_hash,
-            block=log.block_number,
-            valid=False,
-            error=str(error),
-            code=error.code,
-        )
+        await _record_failure(uow, log, str(error), error.code)
 
     async def on_retry_queued(self, log: LogLike, error: BaseException, uow: UnitOfWork, env: HandlerEnv) -> None:
-        await set_asset_state_record(
-            uow,
-            did=did_of_nft(log.address, log.chain_id),
-            chain_id=log.chain_id,
-            nft=log.address,
-            tx=log.tx_hash,
-            block=log.block_number,
-            valid=False,
-            error=f"queued for retry: {error}",
-            code="retrying",
-        )
+        await _record_failure(uow, log, f"queued for retry: {error}", "retrying")
+
+
+async def _record_failure(uow: UnitOfWork, log: LogLike, error: str, code: str) -> None:
+    await set_asset_state_record(
+        uow,
+        did=did_of_nft(log.address, log.chain_id),
+        chain_id=log.chain_id,
+        nft=log.address,
+        tx=log.tx_hash,
+        block=log.block_number,
+        valid=False,
+        error=error,
+        code=code,
+    )
 
 
 async def purgatory_of(uow: UnitOfWork, did: str, sender: str, existing: Doc | None) -> Doc:
