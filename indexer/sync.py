@@ -172,6 +172,7 @@ class ChainSync:
         env = self.env.for_batch(batch.logs)
         prepared = await asyncio.gather(*(self._prepare(entry, env) for entry in batch.logs))
         uow = UnitOfWork(self.store, self.chain_id)
+        await uow.prefetch(batch.first, self._reads(batch.logs, prepared))
         current: int | None = None
         for entry, (result, error) in zip(batch.logs, prepared, strict=True):
             if entry.block_number != current:
@@ -198,6 +199,14 @@ class ChainSync:
         if below > self._pruned_below:
             await self.store.prune(self.chain_id, below)
             self._pruned_below = below
+
+    def _reads(self, logs: Sequence[LogLike], prepared: Sequence[tuple[Any, BaseException | None]]) -> list[Any]:
+        keys = []
+        for entry, (result, error) in zip(logs, prepared, strict=True):
+            handler = self.registry.get(entry.event)
+            if handler is not None and error is None:
+                keys += handler.reads(entry, result)
+        return keys
 
     async def _prepare(self, entry: LogLike, env: HandlerEnv) -> tuple[Any, BaseException | None]:
         handler = self.registry.get(entry.event)

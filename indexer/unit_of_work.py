@@ -4,7 +4,7 @@ the store as it was before the block; writes are collected per block, in log ord
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aquarius.store.base import BlockEffects, Collection, Doc, Store, Write
 
@@ -45,6 +45,18 @@ class UnitOfWork:
             for doc_id, doc in found.items():
                 self._overlay[(collection, doc_id)] = doc
         return {i: copy.deepcopy(self._overlay[(collection, i)]) for i in ids}
+
+    async def prefetch(self, first_block: int, keys: Iterable[tuple[Collection, str]]) -> None:
+        """Load, in one multi-get per collection, the documents a batch will read: its versions before
+        `first_block` are what each block of the batch starts from, as nothing earlier in the batch wrote them."""
+        wanted: dict[Collection, list[str]] = {}
+        for collection, doc_id in keys:
+            if (collection, doc_id) not in self._overlay:
+                wanted.setdefault(collection, []).append(doc_id)
+        for collection, ids in wanted.items():
+            found = await self.store.read_for_block(self.chain_id, first_block, collection, list(dict.fromkeys(ids)))
+            for doc_id, doc in found.items():
+                self._overlay[(collection, doc_id)] = doc
 
     def put(self, collection: Collection, doc_id: str, doc: Doc) -> None:
         self._set(collection, doc_id, copy.deepcopy(doc))

@@ -30,11 +30,13 @@ from indexer.asset_records import (
     public_stats,
     set_asset_state_record,
     soft_deleted_view,
+    stats_key,
 )
 from indexer.contract_calls import call_data, decode_result
 from indexer.handler import Handler, HandlerEnv, LogLike, RejectedEvent, RetryableError, registers
 from indexer.handlers import default_registry
-from indexer.handlers.onchain_data import load_onchain_data
+from indexer.handlers.onchain_data import load_onchain_data, onchain_key
+from indexer.purgatory import LISTS_ID
 from indexer.unit_of_work import UnitOfWork
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -197,6 +199,16 @@ class _MetadataHandler(Handler):
         datatokens = await read_datatokens(ddo, log.block_number, env)
         return PreparedMetadata(did, ddo, sender, facts, str(convention), datatokens)
 
+    def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
+        did = did_of_nft(log.address, log.chain_id)
+        return [
+            (Collection.META, ddo_key(did)),
+            (Collection.ASSETS, did),
+            (Collection.META, stats_key(did)),
+            (Collection.META, onchain_key(did)),
+            (Collection.META, LISTS_ID),
+        ]
+
     async def apply(self, log: LogLike, prepared: PreparedMetadata, uow: UnitOfWork, env: HandlerEnv) -> None:
         did = prepared.did
         last_valid = await uow.get(Collection.META, ddo_key(did))
@@ -290,7 +302,7 @@ async def _record_failure(uow: UnitOfWork, log: LogLike, error: str, code: str) 
 async def purgatory_of(uow: UnitOfWork, did: str, sender: str, existing: Doc | None) -> Doc:
     """Carried over from the stored asset; set when the asset or its publisher is listed."""
     current: Doc = dict((existing or {}).get("purgatory") or {"state": False})
-    lists = await uow.get(Collection.META, "purgatory:lists")
+    lists = await uow.get(Collection.META, LISTS_ID)
     if lists:
         assets = {a["did"]: a.get("reason", "") for a in lists.get("assets", [])}
         accounts = {a["address"].lower(): a.get("reason", "") for a in lists.get("accounts", [])}

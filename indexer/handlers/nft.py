@@ -26,6 +26,10 @@ class MetadataState(Handler):
 
     event = "MetadataState"
 
+    def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
+        did = did_of_nft(log.address, log.chain_id)
+        return [(Collection.ASSETS, did), (Collection.META, ddo_key(did))]
+
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
         did = did_of_nft(log.address, log.chain_id)
         asset = await uow.get(Collection.ASSETS, did)
@@ -64,6 +68,9 @@ class Transfer(Handler):
 
     event = "Transfer"
 
+    def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
+        return [(Collection.ASSETS, did_of_nft(log.address, log.chain_id))]
+
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
         did = did_of_nft(log.address, log.chain_id)
         asset = await uow.get(Collection.ASSETS, did)
@@ -77,6 +84,9 @@ class Transfer(Handler):
 @registers(default_registry)
 class TokenURIUpdate(Handler):
     event = "TokenURIUpdate"
+
+    def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
+        return [(Collection.ASSETS, did_of_nft(log.address, log.chain_id))]
 
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
         did = did_of_nft(log.address, log.chain_id)

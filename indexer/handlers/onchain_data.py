@@ -34,6 +34,10 @@ async def load_onchain_data(uow: UnitOfWork, did: str) -> Doc:
 class DataChanged(Handler):
     event = "DataChanged"
 
+    def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
+        did = did_of_nft(log.address, log.chain_id)
+        return [(Collection.META, onchain_key(did)), (Collection.ASSETS, did)]
+
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
         did = did_of_nft(log.address, log.chain_id)
         data = await load_onchain_data(uow, did)

@@ -48,8 +48,13 @@ def _base_record(log: LogLike, kind: str) -> dict[str, Any]:
     }
 
 
+class _OrderHandler(Handler):
+    def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
+        return [(Collection.META, datatoken_key(log.chain_id, log.address)), (Collection.ORDERS, order_id(log))]
+
+
 @registers(default_registry)
-class OrderStarted(Handler):
+class OrderStarted(_OrderHandler):
     event = "OrderStarted"
 
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
@@ -66,7 +71,7 @@ class OrderStarted(Handler):
 
 
 @registers(default_registry)
-class OrderReused(Handler):
+class OrderReused(_OrderHandler):
     event = "OrderReused"
 
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
