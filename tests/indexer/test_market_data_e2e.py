@@ -95,6 +95,27 @@ async def test_history_lists_every_change_in_order(chain: Chain, store: Store, t
     assert entries[1]["previous"]["metadata"]["name"] == "version 1"
     assert entries[5]["to"] == 3
 
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from api.app import create_app
+
+    server = TestServer(create_app(indexer_settings(chain, tmp_path / "address.json"), store), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as session:
+            url = str(server.make_url(f"/api/aquarius/assets/history/{asset.did}"))
+            async with session.get(url, params={"size": "4", "page": "2"}) as response:
+                assert response.status == 200
+                page = await response.json()
+            assert (page["total"], page["page"], page["size"]) == (6, 2, 4)
+            assert [e["kind"] for e in page["entries"]] == ["transfer", "state"]
+            async with session.get(str(server.make_url("/api/aquarius/assets/history/did:op:unknown"))) as response:
+                assert response.status == 404
+                assert await response.json() == {"error": "No history for asset did:op:unknown."}
+    finally:
+        await server.close()
+
 
 async def test_purgatory_lists_flip_assets_and_survive_a_bad_fetch(chain: Chain, store: Store, tmp_path: Path) -> None:
     pub = chain.publisher
