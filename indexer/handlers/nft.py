@@ -62,37 +62,55 @@ class MetadataState(Handler):
         )
 
 
-@registers(default_registry)
-class Transfer(Handler):
-    """ERC721 Transfer of a data NFT: the new owner."""
+class _NftField(Handler):
+    """An event that sets one field of the asset's `nft` object. Without a stored asset there is nothing to change:
+    the metadata handler reads the NFT's current facts on chain when the metadata comes."""
 
-    event = "Transfer"
-
-    def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
-        return [(Collection.ASSETS, did_of_nft(log.address, log.chain_id))]
-
-    async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
-        did = did_of_nft(log.address, log.chain_id)
-        asset = await uow.get(Collection.ASSETS, did)
-        if asset is None:
-            return  # the mint, or an NFT without metadata: the metadata handler reads the owner on chain
-        asset.setdefault("nft", {})["owner"] = log.args["to"]
-        uow.put(Collection.ASSETS, did, asset)
-        append_history(uow, did, log, "transfer", {"from": log.args["from"], "to": log.args["to"]})
-
-
-@registers(default_registry)
-class TokenURIUpdate(Handler):
-    event = "TokenURIUpdate"
+    field: str
+    history_kind: str
 
     def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
         return [(Collection.ASSETS, did_of_nft(log.address, log.chain_id))]
+
+    def value(self, log: LogLike) -> Any:
+        raise NotImplementedError
+
+    def history(self, log: LogLike) -> dict[str, Any]:
+        raise NotImplementedError
 
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
         did = did_of_nft(log.address, log.chain_id)
         asset = await uow.get(Collection.ASSETS, did)
         if asset is None:
             return
-        asset.setdefault("nft", {})["tokenURI"] = log.args["tokenURI"]
+        asset.setdefault("nft", {})[self.field] = self.value(log)
         uow.put(Collection.ASSETS, did, asset)
-        append_history(uow, did, log, "tokenURI", {"tokenURI": log.args["tokenURI"], "actor": log.args["updatedBy"]})
+        append_history(uow, did, log, self.history_kind, self.history(log))
+
+
+@registers(default_registry)
+class Transfer(_NftField):
+    """ERC721 Transfer of a data NFT: the new owner."""
+
+    event = "Transfer"
+    field = "owner"
+    history_kind = "transfer"
+
+    def value(self, log: LogLike) -> Any:
+        return log.args["to"]
+
+    def history(self, log: LogLike) -> dict[str, Any]:
+        return {"from": log.args["from"], "to": log.args["to"]}
+
+
+@registers(default_registry)
+class TokenURIUpdate(_NftField):
+    event = "TokenURIUpdate"
+    field = "tokenURI"
+    history_kind = "tokenURI"
+
+    def value(self, log: LogLike) -> Any:
+        return log.args["tokenURI"]
+
+    def history(self, log: LogLike) -> dict[str, Any]:
+        return {"tokenURI": log.args["tokenURI"], "actor": log.args["updatedBy"]}
