@@ -28,10 +28,6 @@ def did_of_nft(nft_address: str, chain_id: int) -> str:
     return make_did(nft_address, chain_id)
 
 
-def nft_key(chain_id: int, address: str) -> str:
-    return f"nft:{chain_id}:{address.lower()}"
-
-
 def datatoken_key(chain_id: int, address: str) -> str:
     return f"dt:{chain_id}:{address.lower()}"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from aquarius.store.base import Collection, Doc
 from indexer.handler import LogLike
@@ -56,7 +55,3 @@ async def enqueue_failure(uow: UnitOfWork, entry: LogLike, error: BaseException,
     key = retry_id(entry.chain_id, entry.tx_hash, entry.log_index)
     previous = await uow.get(Collection.RETRIES, key)
     uow.put(Collection.RETRIES, key, retry_record(entry, error, policy, previous, time.time()))
-
-
-def log_fields(record: Doc) -> dict[str, Any]:
-    return {k: record[k] for k in ("chain_id", "tx_id", "log_index", "block", "event")}

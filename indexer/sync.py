@@ -11,9 +11,8 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aquarius.store.base import BlockRef, Store
@@ -58,17 +57,12 @@ class SyncStatus:
     last_block: int = -1
     events: int = 0
     blocks: int = 0
-    started: float = field(default_factory=time.monotonic)
     reorgs: int = 0
     last_error: str | None = None
 
     @property
     def lag(self) -> int:
         return max(0, self.head - self.last_block)
-
-    def rates(self) -> dict[str, float]:
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        return {"events_per_s": self.events / elapsed, "blocks_per_s": self.blocks / elapsed}
 
 
 class ChainSync:

@@ -1,7 +1,7 @@
-"""ERC721Factory events: which NFTs and datatokens the chain's Ocean factory created.
+"""ERC721Factory `TokenCreated`: which datatokens the chain's Ocean factory created, and for which data NFT.
 
-Recording them while indexing makes the factory check exact and free (no RPC call per asset), and gives the
-order and price handlers the datatoken -> NFT link.
+This datatoken -> NFT link is what the order and price handlers find an asset by. (Whether an NFT itself comes
+from the factory is checked by the metadata handler, on chain, at the event's block.)
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aquarius.store.base import Collection
-from indexer.asset_records import datatoken_key, nft_key
+from indexer.asset_records import datatoken_key
 from indexer.handler import Handler, HandlerEnv, LogLike, registers
 from indexer.handlers import default_registry
 from indexer.unit_of_work import UnitOfWork
@@ -17,21 +17,6 @@ from indexer.unit_of_work import UnitOfWork
 
 def _from_factory(log: LogLike, env: HandlerEnv) -> bool:
     return log.address.lower() == str(env.get("contracts")["ERC721Factory"]).lower()
-
-
-@registers(default_registry)
-class NFTCreated(Handler):
-    event = "NFTCreated"
-
-    async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
-        if not _from_factory(log, env):
-            return
-        nft = log.args["newTokenAddress"]
-        uow.put(
-            Collection.META,
-            nft_key(log.chain_id, nft),
-            {"chain_id": log.chain_id, "nft": nft, "creator": log.args["creator"], "block": log.block_number},
-        )
 
 
 @registers(default_registry)
