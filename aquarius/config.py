@@ -24,11 +24,24 @@ def _check_rpc_url(url: str) -> str:
     return url
 
 
+def _is_websocket(url: str) -> bool:
+    return urlparse(url).scheme in ("ws", "wss")
+
+
 class ChainConfig(BaseModel):
     """One chain to index."""
 
     chain_id: int = Field(gt=0)
-    rpc_urls: list[str] = Field(min_length=1, description="RPC endpoints, tried in order (failover)")
+    rpc_urls: list[str] = Field(
+        min_length=1,
+        description="RPC endpoints, tried in order (failover); requests go over the http(s):// ones, a ws(s):// "
+        "entry is taken as `ws_url`",
+    )
+    ws_url: str | None = Field(
+        default=None,
+        description="ws(s):// endpoint of a new-head subscription that wakes the live sync at once; "
+        "default: none, the chain is polled",
+    )
     start_block: int | None = Field(
         default=None, ge=0, description="first block to index; default: the Ocean deployment block of the chain"
     )
@@ -40,6 +53,28 @@ class ChainConfig(BaseModel):
     @classmethod
     def _urls(cls, urls: list[str]) -> list[str]:
         return [_check_rpc_url(u) for u in urls]
+
+    @field_validator("ws_url")
+    @classmethod
+    def _ws_url(cls, url: str | None) -> str | None:
+        if url is not None and not _is_websocket(_check_rpc_url(url)):
+            raise ValueError(f"{url!r} is not a websocket URL (expected ws(s)://host[:port][/path])")
+        return url
+
+    @model_validator(mode="after")
+    def _subscription_endpoint(self) -> ChainConfig:
+        """Requests are batched over HTTP(S); a websocket only carries the new-head subscription."""
+        sockets = {u for u in self.rpc_urls if _is_websocket(u)} | ({self.ws_url} if self.ws_url else set())
+        if len(sockets) > 1:
+            raise ValueError(f"more than one websocket URL {sorted(sockets)}: name one subscription endpoint")
+        self.rpc_urls = [u for u in self.rpc_urls if not _is_websocket(u)]
+        if not self.rpc_urls:
+            raise ValueError(
+                f"chain {self.chain_id} has no http(s):// RPC URL: requests (eth_getLogs, batched eth_call) go over "
+                "HTTP(S), a websocket only carries the new-head subscription; add the node's http(s):// URL to rpc_urls"
+            )
+        self.ws_url = sockets.pop() if sockets else None
+        return self
 
 
 def _json_list(value: Any, what: str) -> Any:
@@ -204,9 +239,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _single_chain(self) -> Settings:
-        if self.events_rpc and not any(self.events_rpc in c.rpc_urls for c in self.chains):
+        if self.events_rpc and not any(self.events_rpc in (*c.rpc_urls, c.ws_url) for c in self.chains):
             if self.chain_id is None:
                 raise ValueError("EVENTS_RPC is set but CHAIN_ID is not: set CHAIN_ID to the chain's id")
+            if _is_websocket(self.events_rpc):
+                raise ValueError(
+                    "EVENTS_RPC is a websocket URL: requests go over HTTP(S); set EVENTS_RPC to the node's "
+                    'http(s):// URL, or use AQUARIUS_CHAINS with "rpc_urls" and "ws_url"'
+                )
             self.chains.append(ChainConfig(chain_id=self.chain_id, rpc_urls=[self.events_rpc]))
         ids = [c.chain_id for c in self.chains]
         if len(ids) != len(set(ids)):

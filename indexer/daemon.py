@@ -17,6 +17,7 @@ from indexer.contracts_book import chain_contracts, start_block
 from indexer.fetcher import FetcherSettings
 from indexer.handler import HandlerEnv, HandlerRegistry
 from indexer.handlers import default_registry
+from indexer.new_heads import NewHeads
 from indexer.reader import RpcChainReader
 from indexer.retry_queue import RetryPolicy
 from indexer.retry_worker import RetryWorker
@@ -28,19 +29,25 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ChainRuntime:
-    """One chain's sync with what it holds open (RPC session, decryptor session); use as an async context."""
+    """One chain's sync with what it holds open (RPC session, decryptor session, new-head subscription); use as an
+    async context."""
 
     config: ChainConfig
     rpc: RpcClient
     sync: ChainSync
     remote_decryptor: RemoteDecryptor | None = None
+    new_heads: NewHeads | None = None
 
     async def __aenter__(self) -> ChainRuntime:
         if self.remote_decryptor is not None:
             await self.remote_decryptor.__aenter__()
+        if self.new_heads is not None:
+            await self.new_heads.__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self.new_heads is not None:
+            await self.new_heads.__aexit__(None, None, None)
         if self.remote_decryptor is not None:
             await self.remote_decryptor.__aexit__(None, None, None)
         await self.rpc.close()
@@ -74,6 +81,7 @@ def build_chain(
             initial_range=settings.blocks_chunk_size, max_range=max(settings.blocks_chunk_size, 10_000)
         ),
     )
+    new_heads = NewHeads(chain.ws_url, chain.chain_id) if chain.ws_url else None
     worker = RetryWorker(
         chain_id=chain.chain_id, store=store, rpc=rpc, events=reader.events, registry=registry, env=env, policy=policy
     )
@@ -88,8 +96,9 @@ def build_chain(
         poll_interval=chain.poll_interval,
         retry_policy=policy,
         retry_worker=worker,
+        new_head=new_heads.arrived if new_heads else None,
     )
-    return ChainRuntime(chain, rpc, sync, remote)
+    return ChainRuntime(chain, rpc, sync, remote, new_heads)
 
 
 async def run_chains(runtimes: Sequence[ChainRuntime], stop: asyncio.Event) -> None:

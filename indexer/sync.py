@@ -8,7 +8,6 @@ The engine is the only writer of a chain's documents. It never skips a range: an
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Sequence
@@ -80,6 +79,7 @@ class ChainSync:
         reorg_window: int = 128,
         retry_policy: RetryPolicy | None = None,
         retry_worker: RetryWorker | None = None,
+        new_head: asyncio.Event | None = None,
     ) -> None:
         self.chain_id = chain_id
         self.reader = reader
@@ -92,6 +92,7 @@ class ChainSync:
         self.reorg_window = max(reorg_window, confirmations + 64)
         self.retry_policy = retry_policy or RetryPolicy()
         self.retry_worker = retry_worker
+        self.new_head = new_head
         self.status = SyncStatus(chain_id)
         self.cursor: BlockRef | None = None
         self.caught_up = asyncio.Event()
@@ -117,6 +118,8 @@ class ChainSync:
         self.cursor = await self.store.cursor(self.chain_id)
         await self._prune()  # a crash may have come between a batch and its pruning
         while not stop.is_set():
+            if self.new_head is not None:
+                self.new_head.clear()  # a head announced while this pass runs wakes the wait below at once
             head = await self.reader.head() - self.confirmations
             self.status.head = head + self.confirmations
             await self.check_reorg()
@@ -127,7 +130,7 @@ class ChainSync:
                 continue
             self.caught_up.set()
             await self._work_retries()
-            await _wait(stop, self.poll_interval)
+            await _wait(stop, self.poll_interval, self.new_head)
 
     async def _work_retries(self) -> None:
         if self.retry_worker is None:
@@ -244,6 +247,11 @@ class ChainSync:
             await self.applied.wait_for(lambda: self.cursor is not None and self.cursor.number >= number)
 
 
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Until `stop` or `wake` is set, or `seconds` have passed."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -24,12 +24,13 @@ def test_several_chains_from_json() -> None:
     settings = load_settings(
         {
             "AQUARIUS_CHAINS": '[{"chain_id": 1, "rpc_urls": ["https://a", "https://b"], "confirmations": 3},'
-            ' {"chain_id": 137, "rpc_urls": ["wss://c"]}]'
+            ' {"chain_id": 137, "rpc_urls": ["https://c"], "ws_url": "wss://c"}]'
         }
     )
     assert [c.chain_id for c in settings.chains] == [1, 137]
     assert settings.chains[0].confirmations == 3
     assert settings.chains[1].poll_interval == 1.0
+    assert (settings.chains[0].ws_url, settings.chains[1].ws_url) == (None, "wss://c")
 
 
 def test_config_file(tmp_path: pytest.TempPathFactory) -> None:
