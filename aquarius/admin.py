@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from aquarius.config import ConfigError, Settings
+from aquarius.config import ChainConfig, ConfigError, Settings
 from aquarius.runner import open_store
 from aquarius.store.base import BlockRef, Collection, Store, Write, chain_record
 
@@ -44,7 +44,16 @@ async def print_status(settings: Settings) -> None:
             print(
                 f"chain {chain_id}: head {head}, last indexed {last if last is not None else 'none'}, lag {lag}, "
                 f"retry queue {counts.get('pending', 0)} pending / {counts.get('dead', 0)} dead"
+                f"{_live_mode(configured.get(chain_id))}"
             )
+
+
+def _live_mode(chain: ChainConfig | None) -> str:
+    if chain is None:
+        return ""
+    if chain.ws_url:
+        return f", live mode subscription (polling every {chain.poll_interval:g}s as fallback)"
+    return f", live mode polling every {chain.poll_interval:g}s"
 
 
 async def reindex(settings: Settings) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from aiohttp import web
 
+from aquarius.admin import print_status
 from aquarius.config import ChainConfig, ConfigError, Settings, load_settings
+from aquarius.devenv.ports import free_port
 from aquarius.devenv.publisher import DataAsset, encode_metadata
 from aquarius.store.base import Collection, Store
 from indexer.daemon import ChainRuntime
@@ -81,8 +85,9 @@ async def test_a_new_head_wakes_the_sync_long_before_the_poll_interval(
 
 
 async def test_a_cut_subscription_falls_back_to_polling_and_is_re_established(
-    chain: Chain, store: Store, tmp_path: Path
+    chain: Chain, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="indexer.new_heads")
     relay = await TcpRelay(chain.node.port).start()
     settings = live_settings(chain, tmp_path, ws_url=relay.url("ws"), poll_interval=0.2)
     try:
@@ -107,6 +112,55 @@ async def test_a_cut_subscription_falls_back_to_polling_and_is_re_established(
             assert new_heads.status.head == head
     finally:
         await relay.cut()
+    said = [r.getMessage() for r in caplog.records if r.name == "indexer.new_heads"]
+    endpoint = f"chain 8996: new-head subscription on {relay.url('ws')}"
+    assert said[0] == f"{endpoint} established"
+    assert said[1].startswith(f"{endpoint} dropped (") and "polling until it is back" in said[1]
+    assert f"{endpoint} established again" in said[2:]
+
+
+async def test_a_node_refusing_the_subscription_is_polled(chain: Chain, store: Store, tmp_path: Path) -> None:
+    refusals = 0
+
+    async def refuse(request: web.Request) -> web.WebSocketResponse:
+        nonlocal refusals
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        ask = await socket.receive_json()
+        await socket.send_json({"jsonrpc": "2.0", "id": ask["id"], "error": {"code": -32601, "message": "no"}})
+        refusals += 1
+        await socket.close()
+        return socket
+
+    app = web.Application()
+    app.router.add_get("/", refuse)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        settings = live_settings(chain, tmp_path, ws_url=f"ws://127.0.0.1:{port}", poll_interval=0.2)
+        async with running_indexer(settings, store) as runtime:
+            asset, head = await publish(chain, "polled")
+            await applied_within(runtime, store, head, asset, 10)
+            assert runtime.new_heads is not None
+            status = runtime.new_heads.status
+            assert refusals >= 1
+            assert (status.live_mode, status.connects) == ("polling", 0)
+            assert status.last_error is not None and "eth_subscribe refused" in status.last_error
+    finally:
+        await runner.cleanup()
+
+
+async def test_status_names_the_live_mode(chain: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = live_settings(chain, tmp_path, ws_url="ws://127.0.0.1:1", poll_interval=5)
+    polled = ChainConfig.model_validate({**settings.chains[0].model_dump(), "chain_id": 8997, "ws_url": None})
+    settings = settings.model_copy(update={"chains": [settings.chains[0], polled], "sqlite_path": tmp_path / "s.db"})
+    await print_status(settings)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("chain 8996: head ")
+    assert lines[0].endswith(", live mode subscription (polling every 5s as fallback)")
+    assert lines[1].endswith(", live mode polling every 5s")
 
 
 @pytest.mark.parametrize(
