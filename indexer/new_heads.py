@@ -128,7 +128,7 @@ class NewHeads:
         while True:
             try:
                 await self._subscription()
-            except (aiohttp.ClientError, TimeoutError, OSError, SubscriptionLost) as err:
+            except Exception as err:  # whatever breaks it, polling goes on and the socket is tried again
                 self.status.last_error = f"{type(err).__name__}: {err}"
             failures = 1 if self.status.subscribed and self._heads_seen else failures + 1
             ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (failures - 1))
@@ -170,7 +170,7 @@ class NewHeads:
                 subscription = _subscription_id(await socket.receive())
             self._established()
             async for message in socket:
-                if message.type is not aiohttp.WSMsgType.TEXT:
+                if message.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
                     break
                 number = _announced_head(message.data, subscription)
                 if number is not None:
@@ -209,12 +209,12 @@ def _subscription_id(message: aiohttp.WSMessage) -> str:
     return str(answer["result"])
 
 
-def _announced_head(data: str, subscription: str) -> int | None:
+def _announced_head(data: str | bytes, subscription: str) -> int | None:
     """The block number a notice of our subscription announces; None for anything else (logged)."""
     try:
         notice = _Notice.model_validate_json(data)
     except ValidationError as err:
-        log.debug("new-head subscription: ignored message %.200s (%s)", data, err.errors()[0]["msg"])
+        log.debug("new-head subscription: ignored message %.200r (%s)", data, err.errors()[0]["msg"])
         return None
     if notice.params.subscription != subscription:
         return None
