@@ -43,7 +43,8 @@ class Backoff:
 class BackoffTransport(AsyncTransport):
     """The client's transport, which already fails over between nodes at once, with backoff on top: what it
     would retry (its `retry_on_status`, connection errors, timeouts when `retry_on_timeout`) is retried again
-    after a pause while the backoff allows. A request made with `max_retries=0` is tried exactly once."""
+    after a pause while the backoff allows. A request made with `max_retries=0` gets no backoff and no second
+    attempt on a node: it goes to the next node only when one does not answer (a probe must answer at once)."""
 
     backoff = Backoff()
 
@@ -61,6 +62,7 @@ class BackoffTransport(AsyncTransport):
         statuses = self.retry_on_status if isinstance(retry_on_status, DefaultType) else retry_on_status
         on_timeout = self.retry_on_timeout if isinstance(retry_on_timeout, DefaultType) else retry_on_timeout
         if max_retries == 0:
+            options |= {"max_retries": len(self.node_pool) - 1, "retry_on_status": (), "retry_on_timeout": False}
             return await super().perform_request(method, target, **options, **kwargs)  # type: ignore[arg-type]
         pauses = self.backoff.delays()
         while True:
