@@ -85,8 +85,12 @@ _PATHS: dict[str, dict[str, Any]] = {
     },
     "/ready": {
         "get": {
-            "summary": "Readiness: the store answers and every chain is within AQUARIUS_READY_MAX_LAG of its head",
-            "responses": {"200": _json(_ANY_OBJECT, "ready"), "503": _json(_ANY_OBJECT, "not ready, with details")},
+            "summary": "Readiness: the store serves every document (Elasticsearch: its indices are not red) and every "
+            "chain is within AQUARIUS_READY_MAX_LAG of its head",
+            "responses": {
+                "200": _json(_ANY_OBJECT, "ready"),
+                "503": _json(_ANY_OBJECT, "not ready, with details (`store_health`, per chain its lag)"),
+            },
         }
     },
     "/metrics": {

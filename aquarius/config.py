@@ -101,7 +101,9 @@ class Settings(BaseSettings):
         default=Path("aquarius.sqlite"), validation_alias="AQUARIUS_SQLITE_PATH", description="embedded store file"
     )
     db_hostname: str = Field(
-        default="http://localhost", validation_alias="DB_HOSTNAME", description="Elasticsearch URL with scheme"
+        default="http://localhost",
+        validation_alias="DB_HOSTNAME",
+        description="Elasticsearch URL with scheme; several nodes of one cluster comma-separated",
     )
     db_port: int = Field(default=9200, validation_alias="DB_PORT", description="Elasticsearch port")
     db_username: str | None = Field(
@@ -122,6 +124,22 @@ class Settings(BaseSettings):
     db_shards: int = Field(default=1, gt=0, validation_alias="DB_SHARDS", description="shards per index")
     db_replicas: int = Field(default=1, ge=0, validation_alias="DB_REPLICAS", description="replicas per index")
     db_index: str = Field(default="aquarius", validation_alias="DB_INDEX", description="logical asset index name")
+    db_timeout: float = Field(
+        default=30.0, gt=0, validation_alias="DB_TIMEOUT", description="seconds an Elasticsearch request may take"
+    )
+    db_retry_deadline: float = Field(
+        default=120.0,
+        ge=0,
+        validation_alias="DB_RETRY_DEADLINE",
+        description="seconds an Elasticsearch request is retried while it fails for a passing reason (lost "
+        "connection, timeout, 429, 502, 503, 504, or a bulk item rejected with 429 or 503) before it fails",
+    )
+    db_retry_backoff: float = Field(
+        default=0.2,
+        gt=0,
+        validation_alias="DB_RETRY_BACKOFF",
+        description="seconds before the first retry; doubled per attempt up to 5 s, jittered",
+    )
 
     # Chains
     chains: Annotated[list[ChainConfig], NoDecode] = Field(
@@ -254,8 +272,16 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def es_urls(self) -> list[str]:
+        """Each node named by DB_HOSTNAME; DB_PORT is the port of those that name none."""
+        urls = []
+        for host in filter(None, (h.strip().rstrip("/") for h in self.db_hostname.split(","))):
+            urls.append(host if urlparse(host).port else f"{host}:{self.db_port}")
+        return urls
+
+    @property
     def es_url(self) -> str:
-        return f"{self.db_hostname.rstrip('/')}:{self.db_port}"
+        return ",".join(self.es_urls)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

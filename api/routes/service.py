@@ -53,15 +53,23 @@ async def _chain_readiness(ctx: ApiContext) -> dict[str, dict[str, Any]]:
     return chains
 
 
+# An Elasticsearch store that is red still answers (so /health, a liveness probe, stays 200) but cannot serve
+# every document: a replica serving it would answer with holes, so it is not ready.
+_NOT_SERVING = frozenset({"unreachable", "red"})
+
+
 @routes.get("/ready")
 async def ready(request: web.Request) -> web.Response:
-    """200 when the store answers and every chain is within `AQUARIUS_READY_MAX_LAG` blocks of its head
-    (a chain whose head is unknown counts as ready once it has a cursor), else 503."""
+    """200 when the store can serve every document (it answers; Elasticsearch: its indices are not red) and
+    every chain is within `AQUARIUS_READY_MAX_LAG` blocks of its head (a chain whose head is unknown counts as
+    ready once it has a cursor), else 503. `store_health` says how the store is."""
     ctx = context(request)
-    store_ok = await ctx.store.ping()
+    store_health = await ctx.store.health()
+    store_ok = store_health not in _NOT_SERVING
     chains = await _chain_readiness(ctx) if store_ok else {}
     is_ready = store_ok and all(chain["ready"] for chain in chains.values())
-    return jsonify({"ready": is_ready, "store": store_ok, "chains": chains}, 200 if is_ready else 503)
+    body = {"ready": is_ready, "store": store_ok, "store_health": store_health, "chains": chains}
+    return jsonify(body, 200 if is_ready else 503)
 
 
 @routes.get("/metrics")

@@ -152,6 +152,11 @@ class Store(abc.ABC):
     async def ping(self) -> bool:
         """True when the store answers."""
 
+    async def health(self) -> str:
+        """ "ok", or "unreachable" when the store does not answer. A backend spread over several nodes reports
+        more ("red": it answers but some documents can be neither read nor written)."""
+        return "ok" if await self.ping() else "unreachable"
+
     @abc.abstractmethod
     async def get(self, collection: Collection, doc_id: str) -> Doc | None: ...
 

@@ -3,12 +3,14 @@ no `_reindex`, no `_update_by_query`, no scripts."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
-from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
+from elastic_transport import TransportError
+from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, NotFoundError
 
 from aquarius.schemas_path import ASSET_MAPPING_FILE
 from aquarius.store.base import (
@@ -24,9 +26,13 @@ from aquarius.store.base import (
     chain_record,
     plan_block_writes,
 )
+from aquarius.store.elasticsearch_retry import Backoff, BackoffTransport, rejected_for_now
 
 MAPPING_VERSION = 1
 SCROLL_PAGE = 5000
+HEALTH_TIMEOUT = 5.0
+
+BulkAction = tuple[dict[str, Any], dict[str, Any] | None]  # an action line and, except for deletes, its source
 
 _TEXT_WITH_KEYWORD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
 
@@ -101,16 +107,31 @@ class ElasticsearchStore(Store):
 
     def __init__(
         self,
-        url: str,
+        hosts: str | list[str],
         *,
         index_name: str = "aquarius",
         basic_auth: tuple[str, str] | None = None,
         shards: int = 1,
         replicas: int = 1,
+        request_timeout: float = 30.0,
+        backoff: Backoff | None = None,
         client_options: dict[str, Any] | None = None,
     ) -> None:
         self.asset_index_name = index_name
-        self._client = AsyncElasticsearch(url, basic_auth=basic_auth, **(client_options or {}))
+        hosts = [hosts] if isinstance(hosts, str) else hosts
+        self._client = AsyncElasticsearch(
+            hosts,
+            basic_auth=basic_auth,
+            transport_class=BackoffTransport,
+            request_timeout=request_timeout,
+            retry_on_timeout=True,
+            max_retries=len(hosts),  # at once, each on the next node; then with backoff
+            **(client_options or {}),
+        )
+        self._backoff = backoff or Backoff()
+        transport = self._client.transport
+        assert isinstance(transport, BackoffTransport)
+        transport.backoff = self._backoff
         self._shards = shards
         self._replicas = replicas
         self._pending: dict[int, int | None] = {}
@@ -135,7 +156,12 @@ class ElasticsearchStore(Store):
                 alias = self.alias(collection)
                 if await self._client.indices.exists_alias(name=alias):
                     continue
-                await self.create_index(collection, f"{alias}-v{MAPPING_VERSION}", make_alias=True)
+                try:
+                    await self.create_index(collection, f"{alias}-v{MAPPING_VERSION}", make_alias=True)
+                except BadRequestError as err:
+                    if err.message != "resource_already_exists_exception":
+                        raise
+                    # another process sharing the store (an indexer of another chain, an API replica) was first
         except TransportConnectionError as err:
             raise StoreError(f"Elasticsearch unreachable: {err}") from None
 
@@ -187,11 +213,19 @@ class ElasticsearchStore(Store):
         return old, new
 
     async def ping(self) -> bool:
+        return await self.health() != "unreachable"
+
+    async def health(self) -> str:
+        """The health of this store's indices: "green", "yellow" (a replica is missing: every document is still
+        readable and writable), "red" (a primary is missing: some are not), or "unreachable". Asked once, without
+        retries: a probe must answer within its own time budget."""
+        probe = self._client.options(max_retries=0, request_timeout=HEALTH_TIMEOUT)
+        indices = ",".join(self.alias(c) for c in Collection)
         try:
-            health = await self._client.cluster.health(timeout="2s")
-        except Exception:
-            return False
-        return health.get("status") in ("green", "yellow")
+            answer = await probe.cluster.health(index=indices, master_timeout="3s")
+        except (ApiError, TransportError):
+            return "unreachable"
+        return str(answer["status"])
 
     async def get(self, collection: Collection, doc_id: str) -> Doc | None:
         try:
@@ -243,26 +277,47 @@ class ElasticsearchStore(Store):
 
     async def _bulk(self, operations: list[dict[str, Any]], *, refresh: bool = False) -> dict[str, str]:
         """Run a bulk request. Returns the asset documents Elasticsearch refused for their content (a publisher's
-        field whose type conflicts with the mapping), by id with the reason; any other failure raises."""
-        if not operations:
-            return {}
-        response = await self._client.bulk(operations=operations, refresh=refresh)
-        if not response["errors"]:
-            return {}
+        field whose type conflicts with the mapping), by id with the reason. Items rejected for a passing reason
+        (`rejected_for_now`) are sent again with backoff, each together with the later operations on the same
+        document so that their order holds; one still rejected at the deadline, or any other failure, raises."""
+        pending = _bulk_actions(operations)
         refused: dict[str, str] = {}
-        failures = []
-        for item in response["items"]:
-            action, outcome = next(iter(item.items()))
-            status = outcome.get("status", 500)
-            if status < 300 or (action == "delete" and status == 404) or (action == "create" and status == 409):
-                continue  # a missing doc to delete, or a journal entry already written by an earlier attempt
-            error = outcome.get("error") or {}
-            if status == 400 and outcome.get("_index", "").startswith(self.asset_index_name + "-v"):
-                refused[outcome["_id"]] = f"{error.get('type')}: {error.get('reason')}"
-                continue
-            failures.append(f"{action} {outcome.get('_id')}: {error}")
-        if failures:
-            raise StoreError(f"bulk write failed for {len(failures)} document(s): {failures[:3]}")
+        pauses = self._backoff.delays()
+        while pending:
+            response = await self._client.bulk(operations=_bulk_lines(pending), refresh=refresh)
+            if not response["errors"]:
+                return refused
+            again: list[BulkAction] = []
+            waiting: set[tuple[str, str]] = set()
+            failures = []
+            for entry, item in zip(pending, response["items"], strict=True):
+                action, outcome = next(iter(item.items()))
+                target = next(iter(entry[0].values()))
+                key = (target["_index"], target["_id"])
+                if key in waiting or rejected_for_now(outcome):
+                    waiting.add(key)
+                    again.append(entry)
+                    continue
+                status = outcome.get("status", 500)
+                if status < 300 or (action == "delete" and status == 404) or (action == "create" and status == 409):
+                    continue  # a missing doc to delete, or a journal entry already written by an earlier attempt
+                error = outcome.get("error") or {}
+                if status == 400 and outcome.get("_index", "").startswith(self.asset_index_name + "-v"):
+                    refused[outcome["_id"]] = f"{error.get('type')}: {error.get('reason')}"
+                    continue
+                failures.append(f"{action} {outcome.get('_id')}: {error}")
+            if failures:
+                raise StoreError(f"bulk write failed for {len(failures)} document(s): {failures[:3]}")
+            if not again:
+                break
+            pause = next(pauses, None)
+            if pause is None:
+                raise StoreError(
+                    f"bulk write: {len(again)} operation(s) still rejected after {self._backoff.deadline:g} s, "
+                    f"e.g. {again[0][0]}"
+                )
+            await asyncio.sleep(pause)
+            pending = again
         return refused
 
     async def apply_blocks(self, chain_id: int, blocks: Sequence[BlockEffects]) -> None:
@@ -398,6 +453,18 @@ class ElasticsearchStore(Store):
 
     async def refresh(self) -> None:
         await self._client.indices.refresh(index=",".join(self.alias(c) for c in Collection))
+
+
+def _bulk_actions(operations: list[dict[str, Any]]) -> list[BulkAction]:
+    actions: list[BulkAction] = []
+    lines = iter(operations)
+    for line in lines:
+        actions.append((line, None if "delete" in line else next(lines)))
+    return actions
+
+
+def _bulk_lines(actions: list[BulkAction]) -> list[dict[str, Any]]:
+    return [line for action, source in actions for line in (action, source) if line is not None]
 
 
 def _rewrite_index_terms(node: Any, logical: str, concrete: str) -> Any:

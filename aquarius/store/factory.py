@@ -9,6 +9,7 @@ from aquarius.store.base import Store
 def make_store(settings: Settings) -> Store:
     if settings.store == "elasticsearch":
         from aquarius.store.elasticsearch import ElasticsearchStore
+        from aquarius.store.elasticsearch_retry import Backoff
 
         auth = (settings.db_username, settings.db_password or "") if settings.db_username else None
         options: dict[str, object] = {}
@@ -20,11 +21,13 @@ def make_store(settings: Settings) -> Store:
                 "client_key": str(settings.db_client_key) if settings.db_client_key else None,
             }
         return ElasticsearchStore(
-            settings.es_url,
+            settings.es_urls,
             index_name=settings.db_index,
             basic_auth=auth,
             shards=settings.db_shards,
             replicas=settings.db_replicas,
+            request_timeout=settings.db_timeout,
+            backoff=Backoff(deadline=settings.db_retry_deadline, first_delay=settings.db_retry_backoff),
             client_options={k: v for k, v in options.items() if v is not None},
         )
     from aquarius.store.sqlite import SqliteStore

@@ -1,5 +1,6 @@
 """Elasticsearch fixtures: real single-node clusters from the official test distribution, started once per
-session (both variants at once, in parallel) and emptied before each test that asks for one."""
+session (both variants at once, in parallel) and emptied before each test that asks for one; and a two-node
+cluster, started only when a test asks for it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from aquarius.devenv.elasticsearch import ElasticsearchNode, start_elasticsearch
+from aquarius.devenv.elasticsearch import (
+    ElasticsearchCluster,
+    ElasticsearchNode,
+    start_elasticsearch,
+    start_elasticsearch_cluster,
+)
 from tests.infra_timings import TIMINGS
 
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="es-start")
@@ -54,6 +60,28 @@ def es_secure(es_secure_node: ElasticsearchNode) -> ElasticsearchNode:
     """A ready, empty cluster with security on (basic auth; `node.auth` holds the credentials)."""
     es_secure_node.wipe()
     return es_secure_node
+
+
+# A short write queue, so that concurrent bulk requests meet the 429 rejections a busy production node gives.
+CLUSTER_WRITE_QUEUE = 4
+
+
+@pytest.fixture(scope="session")
+def es_cluster_nodes() -> Iterator[ElasticsearchCluster]:
+    cluster = start_elasticsearch_cluster(2, extra_settings={"thread_pool.write.queue_size": str(CLUSTER_WRITE_QUEUE)})
+    TIMINGS["elasticsearch two-node cluster start"] = cluster.master.startup_seconds
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def es_cluster(es_cluster_nodes: ElasticsearchCluster) -> ElasticsearchCluster:
+    """A green, empty two-node cluster: node 0 the master (and data), node 1 data only."""
+    for node in es_cluster_nodes.nodes:
+        if not node.running:
+            es_cluster_nodes.resume(node)
+    es_cluster_nodes.wipe()
+    return es_cluster_nodes
 
 
 def pytest_sessionfinish() -> None:
