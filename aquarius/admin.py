@@ -12,7 +12,8 @@ META_KINDS = ("ddo", "stats", "onchain")  # per-DID records of the indexer (inde
 
 
 async def print_status(settings: Settings) -> None:
-    """Per chain: head (asked from its RPC), last indexed block, lag, retry-queue size; from the store."""
+    """Per chain: head (asked from its RPC), last indexed block, lag, retry-queue size and lease; from the store."""
+    from indexer.lease import chain_leases, describe_lease
     from indexer.rpc import RpcClient, RpcSettings
 
     async with AsyncExitStack() as stack:
@@ -20,6 +21,7 @@ async def print_status(settings: Settings) -> None:
         records = await store.search(Collection.CHAINS, {"query": {"match_all": {}}, "size": 1000})
         cursors = {int(h["_source"]["chain_id"]): int(h["_source"]["last_block"]) for h in records["hits"]["hits"]}
         configured = {c.chain_id: c for c in settings.chains}
+        leases = await chain_leases(store)
         if not cursors and not configured:
             print("no chains configured and none indexed in the store")
         for chain_id in sorted(set(cursors) | set(configured)):
@@ -43,8 +45,8 @@ async def print_status(settings: Settings) -> None:
             counts = {b["key"]: b["doc_count"] for b in queue.get("aggregations", {}).get("s", {}).get("buckets", [])}
             print(
                 f"chain {chain_id}: head {head}, last indexed {last if last is not None else 'none'}, lag {lag}, "
-                f"retry queue {counts.get('pending', 0)} pending / {counts.get('dead', 0)} dead"
-                f"{_live_mode(configured.get(chain_id))}"
+                f"retry queue {counts.get('pending', 0)} pending / {counts.get('dead', 0)} dead, "
+                f"lease {describe_lease(leases.get(chain_id))}{_live_mode(configured.get(chain_id))}"
             )
 
 

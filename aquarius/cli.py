@@ -16,21 +16,21 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _run(index: bool, serve: bool) -> int:
+def _run(index: bool, serve: bool, chain_ids: list[int] | None = None) -> int:
     import asyncio
 
     from aquarius.runner import run
 
-    asyncio.run(run(_settings(), index=index, serve=serve))
+    asyncio.run(run(_settings(), index=index, serve=serve, chain_ids=chain_ids))
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run(index=True, serve=True)
+    return _run(index=True, serve=True, chain_ids=args.chains)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    return _run(index=True, serve=False)
+    return _run(index=True, serve=False, chain_ids=args.chains)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -103,6 +103,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(interval=args.interval)
 
 
+def _chain_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected chain ids separated by commas, e.g. 1,137: {text!r}") from None
+    if not ids:
+        raise argparse.ArgumentTypeError("expected at least one chain id, e.g. 1,137")
+    return ids
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aquarius",
@@ -116,8 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    add("run", cmd_run, "index the configured chains and serve the API in one process")
-    add("index", cmd_index, "index the configured chains into the store (no API)")
+    for indexing in (
+        add("run", cmd_run, "index the configured chains and serve the API in one process"),
+        add("index", cmd_index, "index the configured chains into the store (no API)"),
+    ):
+        indexing.add_argument(
+            "--chains",
+            type=_chain_ids,
+            metavar="ID,ID...",
+            help="index only these configured chains (default: all); each chain is indexed by one process at a "
+            "time, the holder of its lease in the store",
+        )
     add("serve", cmd_serve, "serve the Aquarius REST API from the store (no indexing)")
     demo = add(
         "demo",

@@ -154,6 +154,13 @@ class Settings(BaseSettings):
         validation_alias="ADDRESS_FILE",
         description="ocean-contracts address file; default: the bundled one",
     )
+    lease_ttl: float = Field(
+        default=15.0,
+        ge=1.0,
+        validation_alias="AQUARIUS_LEASE_TTL",
+        description="seconds a chain's lease lasts unless renewed (every third of it): a killed indexer's chains "
+        "are taken over by another indexer after at most this long",
+    )
     blocks_chunk_size: int = Field(
         default=1000, gt=0, validation_alias="BLOCKS_CHUNK_SIZE", description="initial eth_getLogs range"
     )

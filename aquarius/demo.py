@@ -174,7 +174,7 @@ async def run_demo_async(*, keep_publishing: bool, interval: float) -> int:
             store = await open_store(settings, stack)
             stop = stop_on_signals()
             runtimes = [build_chain(settings, chain, store) for chain in settings.chains]
-            await start_api(settings, store, stack, syncs=[r.sync for r in runtimes])
+            await start_api(settings, store, stack)
             start_scheduled_jobs(settings, store, stack)
             indexing = asyncio.create_task(run_chains(runtimes, stop))
             print(f"chains {', '.join(c.node.url for c in chains)}; publishing the sample catalog while indexing...")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
-from aquarius.config import ConfigError, Settings
+from aquarius.config import ChainConfig, ConfigError, Settings
 from aquarius.store.base import Store, StoreError
 from aquarius.store.factory import make_store
 
@@ -33,19 +34,35 @@ async def open_store(settings: Settings, stack: AsyncExitStack) -> Store:
     return store
 
 
-async def run(settings: Settings, *, index: bool, serve: bool) -> None:
+def chosen_chains(settings: Settings, chain_ids: Sequence[int] | None) -> list[ChainConfig]:
+    """The configured chains named by `--chains` (all of them without it)."""
+    if chain_ids is None:
+        return list(settings.chains)
+    configured = [c.chain_id for c in settings.chains]
+    unknown = [i for i in chain_ids if i not in configured]
+    if unknown:
+        raise ConfigError(
+            f"--chains names chain(s) {', '.join(map(str, unknown))} that are not configured; configured chains: "
+            + (", ".join(map(str, configured)) or "none (set AQUARIUS_CHAINS, or EVENTS_RPC and CHAIN_ID)")
+        )
+    return [c for c in settings.chains if c.chain_id in chain_ids]
+
+
+async def run(settings: Settings, *, index: bool, serve: bool, chain_ids: Sequence[int] | None = None) -> None:
+    """`chain_ids`: the chains this process indexes (`--chains`); the API still reports every configured one."""
     from indexer.daemon import build_chain, run_chains
 
-    if index and not settings.chains:
+    chains = chosen_chains(settings, chain_ids)
+    if index and not chains:
         raise ConfigError("no chains configured: set AQUARIUS_CHAINS, or EVENTS_RPC and CHAIN_ID")
     async with AsyncExitStack() as stack:
         store = await open_store(settings, stack)
         stop = stop_on_signals()
-        runtimes = [build_chain(settings, chain, store) for chain in settings.chains] if index else []
+        runtimes = [build_chain(settings, chain, store) for chain in chains] if index else []
         if serve:
             from api.server import start_api
 
-            await start_api(settings, store, stack, syncs=[r.sync for r in runtimes])
+            await start_api(settings, store, stack)
         if index:
             from indexer.progress import report_progress
 

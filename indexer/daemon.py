@@ -1,4 +1,5 @@
-"""`aquarius index`: one sync task per configured chain, in one process, over one store."""
+"""`aquarius index`: one sync task per indexed chain, in one process, over one store; each chain's task syncs only
+while this process holds the chain's lease, so several processes may share a store and the chains."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from indexer.contracts_book import chain_contracts, start_block
 from indexer.fetcher import FetcherSettings
 from indexer.handler import HandlerEnv, HandlerRegistry
 from indexer.handlers import default_registry
+from indexer.lease import ChainLease, holder_id, run_leased
 from indexer.new_heads import NewHeads
 from indexer.reader import RpcChainReader
 from indexer.retry_queue import RetryPolicy
@@ -35,6 +37,7 @@ class ChainRuntime:
     config: ChainConfig
     rpc: RpcClient
     sync: ChainSync
+    lease_ttl: float
     remote_decryptor: RemoteDecryptor | None = None
     new_heads: NewHeads | None = None
 
@@ -98,14 +101,28 @@ def build_chain(
         retry_worker=worker,
         new_head=new_heads.arrived if new_heads else None,
     )
-    return ChainRuntime(chain, rpc, sync, remote, new_heads)
+    return ChainRuntime(chain, rpc, sync, settings.lease_ttl, remote, new_heads)
+
+
+def chain_lease(runtime: ChainRuntime, holder: str) -> ChainLease:
+    sync = runtime.sync
+
+    def note() -> dict[str, object]:
+        return {"head": sync.status.head} if sync.status.head else {}
+
+    lease = ChainLease(sync.store, sync.chain_id, holder, runtime.lease_ttl, note)
+    sync.write_guard = lease.check
+    return lease
 
 
 async def run_chains(runtimes: Sequence[ChainRuntime], stop: asyncio.Event) -> None:
-    """Sync every chain until `stop` is set; one chain's failure never stops the others (each retries)."""
+    """Sync every chain whenever this process holds its lease, until `stop` is set; one chain's failure never
+    stops the others (each retries)."""
+    holder = holder_id()
     async with contextlib.AsyncExitStack() as stack:
         for runtime in runtimes:
             await stack.enter_async_context(runtime)
         async with asyncio.TaskGroup() as group:
             for runtime in runtimes:
-                group.create_task(runtime.sync.run(stop), name=f"sync-{runtime.config.chain_id}")
+                lease = chain_lease(runtime, holder)
+                group.create_task(run_leased(lease, runtime.sync.run, stop), name=f"sync-{runtime.config.chain_id}")

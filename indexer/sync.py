@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aquarius.store.base import BlockRef, Store
 from indexer.handler import HandlerEnv, HandlerRegistry, LogLike, RejectedEvent
+from indexer.lease import LeaseExpired
 from indexer.retry_queue import RetryPolicy, enqueue_failure
 from indexer.unit_of_work import UnitOfWork
 
@@ -98,6 +99,8 @@ class ChainSync:
         self.caught_up = asyncio.Event()
         self._pruned_below = -1
         self.applied = asyncio.Condition()
+        # called before every write; raises LeaseExpired when this process may no longer write the chain
+        self.write_guard: Callable[[], None] = _unguarded
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sync until `stop` is set; failures back off and resume from the durable cursor."""
@@ -106,7 +109,7 @@ class ChainSync:
             try:
                 await self._loop(stop)
                 return
-            except (ReorgTooDeep, asyncio.CancelledError):
+            except (ReorgTooDeep, LeaseExpired, asyncio.CancelledError):
                 raise
             except Exception as err:
                 self.status.last_error = f"{type(err).__name__}: {err}"
@@ -135,6 +138,7 @@ class ChainSync:
     async def _work_retries(self) -> None:
         if self.retry_worker is None:
             return
+        self.write_guard()
         try:
             await self.retry_worker.run_due()
         except Exception as err:  # the queue is retried on the next poll; syncing must go on
@@ -153,6 +157,7 @@ class ChainSync:
         for block in remembered:
             if hashes.get(block.number) == block.hash:
                 log.warning("chain %s: reorg, rolling back from %s to %s", self.chain_id, self.cursor.number, block)
+                self.write_guard()
                 await self.store.rollback(self.chain_id, block)
                 self.cursor = block
                 self.status.reorgs += 1
@@ -178,6 +183,7 @@ class ChainSync:
             await self._apply(entry, result, error, uow, env)
         if current != batch.last:
             uow.begin_block(batch.last, batch.last_hash)
+        self.write_guard()
         await self.store.apply_blocks(self.chain_id, uow.blocks)
         self.cursor = BlockRef(batch.last, batch.last_hash)
         self.status.last_block = batch.last
@@ -245,6 +251,10 @@ class ChainSync:
         """Wait until the cursor reaches `number` (callers bound it with `asyncio.timeout`)."""
         async with self.applied:
             await self.applied.wait_for(lambda: self.cursor is not None and self.cursor.number >= number)
+
+
+def _unguarded() -> None:
+    """Without a lease (tests, tools driving one sync directly) every write may start."""
 
 
 async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:

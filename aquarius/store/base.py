@@ -27,7 +27,8 @@ class Collection(StrEnum):
     CHAINS = "chains"  # cursor and status per chain
     BLOCKS = "blocks"  # hashes of the recently applied blocks per chain (reorg detection)
     JOURNAL = "journal"  # previous versions of documents written by recent blocks (reorg undo)
-    META = "meta"  # small named records: purgatory lists, leases
+    META = "meta"  # small named records: purgatory lists
+    LEASES = "leases"  # who may write what a name guards (a chain's documents), until when
 
 
 class StoreError(RuntimeError):
@@ -136,6 +137,51 @@ def block_record(block: BlockEffects) -> Write:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """`holder` alone may write what `name` guards until `expires` (seconds since the epoch). `note` is what the
+    holder publishes about its work (a chain's holder: the head it sees)."""
+
+    name: str
+    holder: str
+    expires: float
+    note: Doc = field(default_factory=dict)
+
+    def to_doc(self) -> Doc:
+        return {"name": self.name, "holder": self.holder, "expires": self.expires, "note": self.note}
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> Lease:
+        return cls(str(doc["name"]), str(doc["holder"]), float(doc["expires"]), dict(doc.get("note") or {}))
+
+
+class LeaseAction(StrEnum):
+    ACQUIRE = "acquire"  # free, expired or already ours: it becomes ours for `ttl`
+    RENEW = "renew"  # still ours (even past its expiry, as long as nobody took it): ours for `ttl` more
+    RELEASE = "release"  # ours: deleted, so that a successor takes it at once
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseState:
+    granted: bool  # the action was done
+    lease: Lease | None  # the lease as stored afterwards; None when nobody holds it
+
+
+def decide_lease(
+    current: Lease | None, action: LeaseAction, name: str, holder: str, ttl: float, now: float, note: Doc | None
+) -> tuple[bool, Lease | None]:
+    """Whether `action` by `holder` is allowed on `current` at `now`, and the lease to store then (None: delete).
+    The backends run this between an atomic read and a conditional write."""
+    ours = current is not None and current.holder == holder
+    free = current is None or current.expires <= now
+    if action is LeaseAction.RELEASE:
+        return ours, None
+    if not (ours or (action is LeaseAction.ACQUIRE and free)):
+        return False, current
+    kept_note = current.note if ours and current is not None else {}
+    return True, Lease(name, holder, now + ttl, kept_note if note is None else note)
+
+
 class Store(abc.ABC):
     """A document store with Elasticsearch's query DSL. Backends: Elasticsearch and embedded SQLite."""
 
@@ -203,6 +249,26 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def prune(self, chain_id: int, below_block: int) -> None:
         """Forget journal entries and block hashes of blocks below `below_block` (outside the reorg window)."""
+
+    @abc.abstractmethod
+    async def change_lease(
+        self, action: LeaseAction, name: str, holder: str, ttl: float = 0.0, note: Doc | None = None
+    ) -> LeaseState:
+        """Read the lease `name`, apply `decide_lease` and write the result, atomically: of two holders racing,
+        at most one is granted. Expiry times are the writers' wall clocks."""
+
+    async def acquire_lease(self, name: str, holder: str, ttl: float, note: Doc | None = None) -> LeaseState:
+        return await self.change_lease(LeaseAction.ACQUIRE, name, holder, ttl, note)
+
+    async def renew_lease(self, name: str, holder: str, ttl: float, note: Doc | None = None) -> LeaseState:
+        return await self.change_lease(LeaseAction.RENEW, name, holder, ttl, note)
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        return (await self.change_lease(LeaseAction.RELEASE, name, holder)).granted
+
+    async def read_lease(self, name: str) -> Lease | None:
+        doc = await self.get(Collection.LEASES, name)
+        return None if doc is None else Lease.from_doc(doc)
 
     @abc.abstractmethod
     async def refresh(self) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TransportError
-from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, NotFoundError
+from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, ConflictError, NotFoundError
 
 from aquarius.schemas_path import ASSET_MAPPING_FILE
 from aquarius.store.base import (
@@ -19,11 +20,15 @@ from aquarius.store.base import (
     BlockRef,
     Collection,
     Doc,
+    Lease,
+    LeaseAction,
+    LeaseState,
     Store,
     StoreError,
     Write,
     block_record,
     chain_record,
+    decide_lease,
     plan_block_writes,
 )
 from aquarius.store.elasticsearch_retry import Backoff, BackoffTransport, rejected_for_now
@@ -83,6 +88,10 @@ _SYSTEM_MAPPINGS: dict[Collection, dict[str, Any]] = {
             "next_retry": {"type": "double"},
             "status": _TEXT_WITH_KEYWORD,
         },
+    },
+    Collection.LEASES: {
+        "dynamic": False,
+        "properties": {"name": {"type": "keyword"}, "holder": {"type": "keyword"}, "expires": {"type": "double"}},
     },
     Collection.BLOCKS: {
         "dynamic": False,
@@ -152,6 +161,8 @@ class ElasticsearchStore(Store):
 
     async def open(self) -> None:
         try:
+            # a store no node answers is a configuration error to report at once, not a passing fault to ride out
+            await self._client.options(max_retries=0, request_timeout=HEALTH_TIMEOUT).info()
             for collection in Collection:
                 alias = self.alias(collection)
                 if await self._client.indices.exists_alias(name=alias):
@@ -450,6 +461,34 @@ class ElasticsearchStore(Store):
             query = {"bool": {"filter": [{"term": {"chain_id": chain_id}}, {"range": {sort[0]: {"lt": below_block}}}]}}
             old = await self._scan(collection, query, [{f: "asc"} for f in sort])
             await self._bulk([{"delete": {"_index": self.alias(collection), "_id": h["_id"]}} for h in old])
+
+    async def change_lease(
+        self, action: LeaseAction, name: str, holder: str, ttl: float = 0.0, note: Doc | None = None
+    ) -> LeaseState:
+        """Optimistic concurrency: the write names the version read (`if_seq_no`/`if_primary_term`, or
+        `op_type=create` for a missing lease), so a concurrent change makes it fail instead of being overwritten."""
+        index = self.alias(Collection.LEASES)
+        try:
+            found = await self._client.get(index=index, id=name)
+            current: Lease | None = Lease.from_doc(found["_source"])
+            version = {"if_seq_no": found["_seq_no"], "if_primary_term": found["_primary_term"]}
+        except NotFoundError:
+            current, version = None, {}
+        granted, wanted = decide_lease(current, action, name, holder, ttl, time.time(), note)
+        if not granted:
+            return LeaseState(False, current)
+        try:
+            if wanted is None:
+                await self._client.delete(index=index, id=name, **version)
+            elif current is None:
+                await self._client.index(index=index, id=name, document=wanted.to_doc(), op_type="create")
+            else:
+                await self._client.index(index=index, id=name, document=wanted.to_doc(), **version)
+        except (ConflictError, NotFoundError):
+            # another writer came first, unless the client's retry of this very request is what came first
+            after = await self.read_lease(name)
+            return LeaseState(after == wanted, after)
+        return LeaseState(True, wanted)
 
     async def refresh(self) -> None:
         await self._client.indices.refresh(index=",".join(self.alias(c) for c in Collection))

@@ -91,6 +91,7 @@ async def test_kill_9_at_random_points_then_restart_equals_an_uninterrupted_run(
         "ADDRESS_FILE": str(address_file),
         "PRIVATE_KEY": INDEXER_KEY,
         "BLOCKS_CHUNK_SIZE": str(CHUNK),
+        "AQUARIUS_LEASE_TTL": "1",  # a restart after kill -9 waits for the killed process's lease to expire
         "DB_REPLICAS": "0",
         "LOG_LEVEL": "WARNING",
         **_store_env(kind, tmp_path, "killed", node),

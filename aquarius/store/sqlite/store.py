@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,12 +17,16 @@ from aquarius.store.base import (
     BlockRef,
     Collection,
     Doc,
+    Lease,
+    LeaseAction,
+    LeaseState,
     Store,
     StoreError,
     Write,
     block_id,
     block_record,
     chain_record,
+    decide_lease,
     plan_block_writes,
 )
 from aquarius.store.sqlite.indexing import FieldRegistry, IndexWriter
@@ -61,6 +66,7 @@ class SqliteStore(Store):
         self._fields = FieldRegistry()
         self._index = IndexWriter(self._fields)
         self._searcher = Searcher(self._fields, asset_index_name)
+        self._data_version: int | None = None
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -74,6 +80,7 @@ class SqliteStore(Store):
         def run(conn: sqlite3.Connection) -> T:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                self._see_other_writers(conn)
                 result = fn(conn)
                 self._index.flush(conn)
             except BaseException:
@@ -84,6 +91,14 @@ class SqliteStore(Store):
             return result
 
         return await self._run(run)
+
+    def _see_other_writers(self, conn: sqlite3.Connection) -> None:
+        """Another process sharing the file (a second indexer, `serve` beside `index`) may have mapped new fields
+        since this one cached them: reload the cache when anyone else has committed."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._fields.load(conn)
+            self._data_version = version
 
     async def open(self) -> None:
         if self._executor is not None:
@@ -262,10 +277,33 @@ class SqliteStore(Store):
 
         await self._transaction(forget)
 
+    # --- leases ---------------------------------------------------------------------------------------------
+
+    async def change_lease(
+        self, action: LeaseAction, name: str, holder: str, ttl: float = 0.0, note: Doc | None = None
+    ) -> LeaseState:
+        """One `BEGIN IMMEDIATE` transaction: it takes the file's write lock before reading, so processes
+        sharing the file change a lease one after the other."""
+
+        def change(conn: sqlite3.Connection) -> LeaseState:
+            stored = _fetch(conn, Collection.LEASES.value, [name]).get(name)
+            current = None if stored is None else Lease.from_doc(stored)
+            granted, wanted = decide_lease(current, action, name, holder, ttl, time.time(), note)
+            if not granted:
+                return LeaseState(False, current)
+            self._apply(conn, [Write(Collection.LEASES, name, None if wanted is None else wanted.to_doc())])
+            return LeaseState(True, wanted)
+
+        return await self._transaction(change)
+
     # --- search ---------------------------------------------------------------------------------------------
 
     async def search(self, collection: Collection, body: Doc) -> Doc:
-        return await self._run(lambda conn: self._searcher.search(conn, collection.value, body))
+        def run(conn: sqlite3.Connection) -> Doc:
+            self._see_other_writers(conn)
+            return self._searcher.search(conn, collection.value, body)
+
+        return await self._run(run)
 
 
 def _fetch(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> dict[str, Any]:
