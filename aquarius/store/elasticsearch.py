@@ -162,7 +162,8 @@ class ElasticsearchStore(Store):
     async def open(self) -> None:
         try:
             # a store no node answers is a configuration error to report at once, not a passing fault to ride out
-            await self._client.options(max_retries=0, request_timeout=HEALTH_TIMEOUT).info()
+            probe = self._client.options(max_retries=0, request_timeout=HEALTH_TIMEOUT)
+            await probe.indices.exists_alias(name=self.alias(Collection.ASSETS))
             for collection in Collection:
                 alias = self.alias(collection)
                 if await self._client.indices.exists_alias(name=alias):
