@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from aquarius.devenv.ports import project_root
 
@@ -28,3 +29,17 @@ def test_catchup_indexes_every_asset_and_prints_its_ratios() -> None:
     assert "catch-up into sqlite: 20 assets (20 searchable)" in out
     assert "assets/s" in out and "RPC calls in" in out and "peak RSS" in out
     assert out.count("-> ours") == 2
+
+
+def test_original_comparison_refuses_a_missing_or_wrong_checkout(tmp_path: Path) -> None:
+    for args in ([], ["--checkout", str(tmp_path)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.original_aquarius", *args],
+            cwd=project_root(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "--checkout" in done.stderr and "oceanprotocol/aquarius" in done.stderr
