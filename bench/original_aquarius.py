@@ -31,6 +31,7 @@ import coincurve
 from web3 import Web3
 
 from aquarius.devenv.elasticsearch import start_elasticsearch
+from aquarius.devenv.ports import project_root
 from aquarius.devenv.provider import DecryptServer, start_decrypt_server
 from aquarius.devenv.publisher import OceanPublisher, encode_metadata
 from aquarius.store.elasticsearch import ElasticsearchStore
@@ -185,7 +186,7 @@ async def run(checkout: OriginalCheckout, n: int, publish: int) -> None:
                 private_key=BENCH_INDEXER_KEY,
                 sleep_seconds=POLL_SECONDS,
             )
-            log = folder / "original-monitor.log"
+            log = project_root() / ".cache" / "bench" / "original-monitor.log"  # kept for a look after the run
             print(f"original Aquarius {checkout.version}: catching up {n} assets ...", file=sys.stderr, flush=True)
             monitor = start_monitor(python, checkout, env, log)
             stack.callback(stop_monitor, monitor)
@@ -228,6 +229,7 @@ async def run(checkout: OriginalCheckout, n: int, publish: int) -> None:
         f"{theirs.startup_seconds:.1f} s: {their_rate:.2f} assets/s; {their_found} of {n} assets in its index; "
         f"{decrypts} decrypt requests, {es_requests} Elasticsearch requests"
     )
+    print(f"  its log: {log}")
     print(f"  its index over time: {progress_line(theirs, n)}")
     print(f"ours (same chain, same Elasticsearch node, index '{OURS_INDEX}')")
     print(f"  catch-up: {ours_seconds:.1f} s: {our_rate:.2f} assets/s; {our_found} of {n} assets in our index")
