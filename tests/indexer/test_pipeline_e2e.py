@@ -13,13 +13,13 @@ import pytest
 from web3 import Web3
 
 from aquarius.devenv.ocean import deploy_ocean
+from aquarius.devenv.provider import DecryptServer, start_decrypt_server
 from aquarius.devenv.publisher import MetadataPayload, OceanPublisher, encode_metadata, new_account
 from aquarius.store.base import Collection, Store
 from indexer.retry_queue import RetryPolicy
 from tests.chain.fixtures import Chain
 from tests.indexer.harness import indexed_to, indexer_settings, running_indexer
 from tests.indexer.test_metadata_e2e import ddo_for
-from tests.metadata.provider_server import DecryptServer, start_decrypt_server
 from tests.store.backends import sqlite_store
 
 FAST_RETRIES = RetryPolicy(first_delay=0.2, max_delay=0.4, max_attempts=3)

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import coincurve
 import pytest
 
+from aquarius.devenv.provider import DecryptServer, start_decrypt_server
 from aquarius.devenv.publisher import DataAsset, encode_metadata
 from aquarius.metadata.decrypt import RemoteDecryptor, RemoteDecryptorSettings
 from aquarius.metadata.decryptor_url import DecryptorUrlPolicy
 from aquarius.metadata.errors import ErrorCode, MetadataError
 from aquarius.metadata.hashing import HashConvention, check_metadata_hash
 from tests.chain.fixtures import Chain
-from tests.metadata.provider_server import DecryptServer, start_decrypt_server
 
 LOCAL = RemoteDecryptorSettings(timeout_seconds=4.0, policy=DecryptorUrlPolicy(allow_private=True))
 

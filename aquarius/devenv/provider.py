@@ -83,12 +83,13 @@ class DecryptServer:
         return web.Response(status=201, body=plaintext, content_type="text/plain")
 
 
-async def start_decrypt_server(server: DecryptServer) -> tuple[web.AppRunner, str]:
+async def start_decrypt_server(server: DecryptServer, port: int = 0) -> tuple[web.AppRunner, str]:
+    """Serve `server` on loopback, on `port` (0: a free one); returns the runner and the base URL."""
     app = web.Application()
     app.router.add_post("/api/services/decrypt", server.handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = runner.addresses[0][1]
     return runner, f"http://127.0.0.1:{port}"
