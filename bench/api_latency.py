@@ -203,7 +203,7 @@ async def run_store(kind: StoreKind, n: int, duration: float, connections: int, 
                 servers.append(server)
             print(
                 f"API on {kind}: {n} assets (written in {seconds:.1f} s), {connections} connections for throughput, "
-                f"1 for latency, {duration:.0f} s per measurement; {machine()}"
+                f"1 for latency, {duration:g} s per measurement; {machine()}"
             )
             rows = []
             for work in workloads(corpus, alias, concrete):

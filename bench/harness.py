@@ -104,7 +104,8 @@ class AquariusProcess:
                 self.process.wait()
 
     def failure(self) -> str:
-        return f"aquarius exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}"
+        state = "running" if self.process.poll() is None else f"exited with {self.process.returncode}"
+        return f"aquarius {state}; its log ends:\n{self.log.read_text()[-3000:]}"
 
 
 def start_aquarius(command: str, env: dict[str, str], folder: Path, *, timeout: float = 60.0) -> AquariusProcess:
