@@ -196,11 +196,7 @@ async def run_store(kind: StoreKind, n: int, duration: float, connections: int, 
             if isinstance(store, ElasticsearchStore):
                 concrete = next(iter((await store.client.indices.get_alias(name=alias)).body))
             env = store_env(kind, es_url, folder / "bench.sqlite")
-            servers: list[AquariusProcess] = []
-            for _ in range(max(processes)):
-                server = await asyncio.to_thread(start_aquarius, "serve", env, folder)
-                stack.callback(server.stop)
-                servers.append(server)
+            servers = await start_servers(max(processes), env, folder, stack)
             print(
                 f"API on {kind}: {n} assets (written in {seconds:.1f} s), {connections} connections for throughput, "
                 f"1 for latency, {duration:g} s per measurement; {machine()}"
@@ -235,6 +231,20 @@ async def run_store(kind: StoreKind, n: int, duration: float, connections: int, 
             if len(processes) > 1:
                 await scale_out(pool, servers, workloads(corpus, alias, concrete), processes, connections, duration)
             print(f"  load average at the end: {machine().rsplit(' ', 1)[-1]}")
+
+
+async def start_servers(count: int, env: dict[str, str], folder: Path, stack: AsyncExitStack) -> list[AquariusProcess]:
+    """`count` serve processes started side by side; every one that started stops with `stack`."""
+    started = await asyncio.gather(
+        *(asyncio.to_thread(start_aquarius, "serve", env, folder) for _ in range(count)), return_exceptions=True
+    )
+    servers = [s for s in started if isinstance(s, AquariusProcess)]
+    for server in servers:
+        stack.callback(server.stop)
+    for failure in started:
+        if isinstance(failure, BaseException):
+            raise failure
+    return servers
 
 
 async def scale_out(
