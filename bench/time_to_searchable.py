@@ -7,7 +7,8 @@ Each publication waits a random part of the poll interval first, so that publica
 indexer's polling, as real ones do. Two references are measured or stated in the same run: the node's own
 receipt -> logs visible (one `eth_getLogs` for the receipt's block, sent at the receipt), and the wait of an ideal
 poller at that interval (uniform between 0 and the interval: p50 half of it, p99 99% of it). A `ws` mode gives the
-indexer a `ws://` RPC URL (new-head subscription where the indexer supports it); its floor is the node's figure.
+indexer the node's `ws://` URL next to its HTTP one (the new-head subscription, where the indexer has one) and
+polls every second otherwise; its floor is the node's figure.
 
     .venv/bin/python -m bench.time_to_searchable [--assets 200] [--modes poll:1,poll:0.1,ws] [--store sqlite]
 """
@@ -89,9 +90,10 @@ async def run_mode(mode: str, assets: int, kind: StoreKind) -> None:
                 es_url = None
                 if kind == "elasticsearch":
                     _, es_url = await open_store(kind, folder, stack)
-                rpc = node.url.replace("http://", "ws://") if ws else node.url
+                # requests go over HTTP; a ws:// entry is the new-head subscription where the indexer has one
+                rpc_urls = [node.url, node.url.replace("http://", "ws://")] if ws else [node.url]
                 chain = ChainConfig(
-                    chain_id=node.chain_id, rpc_urls=[rpc], start_block=0, confirmations=0, poll_interval=poll
+                    chain_id=node.chain_id, rpc_urls=rpc_urls, start_block=0, confirmations=0, poll_interval=poll
                 )
                 env = store_env(kind, es_url, folder / "bench.sqlite") | chains_env([chain])
                 env |= {
