@@ -36,7 +36,8 @@ class LoadResult:
 
     @property
     def rate(self) -> float:
-        return self.requests / self.seconds
+        """Successful answers per second."""
+        return (self.requests - self.failures) / self.seconds
 
     @property
     def p50(self) -> float:
