@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from aquarius.store.sqlite import SqliteStore
 from bench.harness import (
     AquariusProcess,
     StoreKind,
+    load_average,
     machine,
     open_store,
     start_aquarius,
@@ -151,7 +153,9 @@ class Measured:
     throughput: LoadResult
 
 
-async def measure(pool: ProcessPoolExecutor, load: Any, *args: Any, connections: int, duration: float) -> Measured:
+async def measure(
+    pool: ProcessPoolExecutor, load: Callable[..., LoadResult], *args: Any, connections: int, duration: float
+) -> Measured:
     latency = await in_process(pool, load, *args, 1, duration)
     throughput = await in_process(pool, load, *args, connections, duration)
     return Measured(latency, throughput)
@@ -165,6 +169,10 @@ async def load_corpus(store: Store, corpus: list[Doc]) -> float:
     return time.perf_counter() - started
 
 
+def ratio(ours: float, reference: float, digits: int) -> str:
+    return f"{ours / reference:>6.{digits}f}" if reference else f"{'-':>6}"
+
+
 def print_table(rows: list[tuple[str, Measured, Measured]], reference: str) -> None:
     print(f"  reference: {reference}")
     header = (
@@ -176,8 +184,8 @@ def print_table(rows: list[tuple[str, Measured, Measured]], reference: str) -> N
         o, r = ours.latency, ref.latency
         print(
             f"  {name:<24} {ours.throughput.rate:>7.0f} {ref.throughput.rate:>7.0f} "
-            f"{ours.throughput.rate / ref.throughput.rate:>6.2f} | {o.p50:>7.2f} {r.p50:>7.2f} {o.p50 - r.p50:>8.2f} "
-            f"{o.p50 / r.p50:>6.1f} | {o.p99:>7.2f} {r.p99:>7.2f}"
+            f"{ratio(ours.throughput.rate, ref.throughput.rate, 2)} | {o.p50:>7.2f} {r.p50:>7.2f} "
+            f"{o.p50 - r.p50:>8.2f} {ratio(o.p50, r.p50, 1)} | {o.p99:>7.2f} {r.p99:>7.2f}"
         )
     for name, ours, ref in rows:
         for who, measured in (("ours", ours), ("reference", ref)):
@@ -205,8 +213,9 @@ async def run_store(kind: StoreKind, n: int, duration: float, connections: int, 
                 f"API on {kind}: {n} assets (written in {seconds:.1f} s), {connections} connections for throughput, "
                 f"1 for latency, {duration:g} s per measurement; {machine()}"
             )
+            works = workloads(corpus, alias, concrete)
             rows = []
-            for work in workloads(corpus, alias, concrete):
+            for work in works:
                 ours = await measure(
                     pool,
                     http_load_sync,
@@ -233,8 +242,8 @@ async def run_store(kind: StoreKind, n: int, duration: float, connections: int, 
             else:
                 print_table(rows, "the store's own call on the same file, in the load process (no HTTP exists)")
             if len(processes) > 1:
-                await scale_out(pool, servers, workloads(corpus, alias, concrete), processes, connections, duration)
-            print(f"  load average at the end: {machine().rsplit(' ', 1)[-1]}")
+                await scale_out(pool, servers, works, processes, connections, duration)
+            print(f"  at the end: {load_average()}")
 
 
 async def start_servers(count: int, env: dict[str, str], folder: Path, stack: AsyncExitStack) -> list[AquariusProcess]:
@@ -271,7 +280,7 @@ async def scale_out(
                     f"  {work.name}, {k} proc.: {result.failures} of {result.requests} failed ({result.first_failure})"
                 )
             rates.append(result.rate)
-        print(f"  {work.name:<24} " + " ".join(f"{r:>8.0f}" for r in rates) + f" {rates[-1] / rates[0]:>6.2f}")
+        print(f"  {work.name:<24} " + " ".join(f"{r:>8.0f}" for r in rates) + f" {ratio(rates[-1], rates[0], 2)}")
 
 
 def main() -> None:

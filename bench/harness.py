@@ -142,6 +142,11 @@ def start_aquarius(command: str, env: dict[str, str], folder: Path, *, timeout: 
     raise RuntimeError(f"the API did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
+def load_average() -> str:
+    """Other work on the machine changes every absolute figure: each benchmark prints this beside them."""
+    return f"load average {os.getloadavg()[0]:.1f}"
+
+
 def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {memory:.0f} GB, load average {os.getloadavg()[0]:.1f}"
+    return f"{os.cpu_count()} cores, {memory:.0f} GB, {load_average()}"

@@ -21,7 +21,16 @@ from aquarius.store.base import Store
 from aquarius.store.elasticsearch import ElasticsearchStore
 from aquarius.store.sqlite import SqliteStore
 from bench.chain_fixture import BENCH_INDEXER_KEY, FixtureInfo, fixture_chain
-from bench.harness import StoreKind, chains_env, count_assets, machine, open_store, start_aquarius, store_env
+from bench.harness import (
+    StoreKind,
+    chains_env,
+    count_assets,
+    load_average,
+    machine,
+    open_store,
+    start_aquarius,
+    store_env,
+)
 
 CHAIN_IDS = (8996, 8997)
 TIMEOUT = 1800.0
@@ -90,7 +99,7 @@ async def run(n: int, kind: StoreKind) -> None:
     print(f"  one process, both chains: {one:.1f} s ({2 * n / one:.0f} assets/s, {one_assets} searchable)")
     print(f"  two processes, one chain each: {two:.1f} s ({2 * n / two:.0f} assets/s, {two_assets} searchable)")
     print(f"    -> two processes take {two / one:.2f} of the one-process time (speed-up {one / two:.2f}x)")
-    print(f"  load average at the end: {machine().rsplit(' ', 1)[-1]}")
+    print(f"  at the end: {load_average()}")
 
 
 def main() -> None:
