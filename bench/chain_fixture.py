@@ -31,7 +31,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from aquarius import contracts
-from aquarius.devenv.anvil import AnvilNode, start_anvil
+from aquarius.devenv.anvil import DEV_CHAIN_ID, AnvilNode, start_anvil
 from aquarius.devenv.catalog import AssetSpec, build_ddo
 from aquarius.devenv.ocean import OceanDeployment, deploy_ocean
 from aquarius.devenv.ports import project_root
@@ -63,9 +63,10 @@ class FixtureInfo(BaseModel):
         return OceanDeployment(**self.deployment)
 
 
-def fixture_paths(n: int) -> tuple[Path, Path]:
+def fixture_paths(n: int, chain_id: int = DEV_CHAIN_ID) -> tuple[Path, Path]:
     folder = project_root() / ".cache" / "bench"
-    return folder / f"chain-{n}.state.json", folder / f"chain-{n}.info.json"
+    name = f"chain-{n}" if chain_id == DEV_CHAIN_ID else f"chain-{n}-{chain_id}"
+    return folder / f"{name}.state.json", folder / f"{name}.info.json"
 
 
 def ddo_size(i: int) -> int:
@@ -219,11 +220,12 @@ def _publish_round(
     return [make_did(a, sender.node.chain_id) for a in nfts]
 
 
-def build_fixture(n: int) -> FixtureInfo:
-    state_path, info_path = fixture_paths(n)
+def build_fixture(n: int, chain_id: int = DEV_CHAIN_ID) -> FixtureInfo:
+    """The DDOs and DIDs name the chain id, so a chain of another id is a fixture of its own."""
+    state_path, info_path = fixture_paths(n, chain_id)
     state_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    node = start_anvil(extra_args=[*HISTORY, "--dump-state", str(state_path)])
+    node = start_anvil(chain_id=chain_id, extra_args=[*HISTORY, "--dump-state", str(state_path)])
     try:
         w3 = Web3(Web3.HTTPProvider(node.url))
         deployment = deploy_ocean(w3, Account.from_key(PUBLISHER_KEY).address)
@@ -252,19 +254,21 @@ def build_fixture(n: int) -> FixtureInfo:
     return info
 
 
-def load_info(n: int) -> FixtureInfo:
-    state_path, info_path = fixture_paths(n)
+def load_info(n: int, chain_id: int = DEV_CHAIN_ID) -> FixtureInfo:
+    state_path, info_path = fixture_paths(n, chain_id)
     if not (state_path.exists() and info_path.exists()):
-        return build_fixture(n)
+        return build_fixture(n, chain_id)
     return FixtureInfo.model_validate_json(info_path.read_text())
 
 
 @contextmanager
-def fixture_chain(n: int, *, block_time: float | None = None) -> Iterator[tuple[AnvilNode, FixtureInfo]]:
+def fixture_chain(
+    n: int, *, block_time: float | None = None, chain_id: int = DEV_CHAIN_ID
+) -> Iterator[tuple[AnvilNode, FixtureInfo]]:
     """A node running the saved N-asset chain (built first if missing); automine on, for later publishing."""
-    info = load_info(n)
-    state_path, _ = fixture_paths(n)
-    node = start_anvil(block_time=block_time, extra_args=[*HISTORY, "--load-state", str(state_path)])
+    info = load_info(n, chain_id)
+    state_path, _ = fixture_paths(n, chain_id)
+    node = start_anvil(chain_id=chain_id, block_time=block_time, extra_args=[*HISTORY, "--load-state", str(state_path)])
     try:
         node.rpc("evm_setAutomine", [True])
         yield node, info

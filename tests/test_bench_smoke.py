@@ -62,3 +62,28 @@ def test_original_checkout_is_read_from_its_setup_and_dockerfile(tmp_path: Path)
     checkout = OriginalCheckout.open(tmp_path)
     assert (checkout.version, checkout.python_version) == ("5.1.8", "3.8")
     assert checkout.requirements == ("web3==6.11.1", "pyshacl==0.22.2")
+
+
+def test_time_to_searchable_measures_each_asset_against_its_references() -> None:
+    out = run_bench("bench.time_to_searchable", "--assets", "3", "--modes", "poll:0.1")
+    assert "time-to-searchable, polling every 0.1 s, confirmations 0, store sqlite: 3 assets" in out
+    assert "receipt -> first 200 from GET /ddo: p50" in out
+    assert "reference, the node" in out and "-> ours p50 / ideal" in out
+
+
+def test_api_latency_prints_every_request_next_to_its_reference_and_the_scale_out() -> None:
+    out = run_bench(
+        "bench.api_latency",
+        *("--assets", "200", "--store", "sqlite", "--duration", "0.2", "--connections", "4", "--api-processes", "1,2"),
+    )
+    assert "API on sqlite: 200 assets" in out
+    for request in ("DDO by id", "home page query", "text search", "aggregation", "/names with 200 DIDs"):
+        assert out.count(f"  {request} ") == (2 if request in ("DDO by id", "home page query") else 1), request
+    assert "1 proc.  2 proc.  ratio" in out
+
+
+def test_scale_out_catches_up_both_chains_in_one_and_in_two_processes() -> None:
+    out = run_bench("bench.scale_out", "--n", "20")
+    assert "one process, both chains:" in out and "two processes, one chain each:" in out
+    assert out.count("40 searchable") == 2
+    assert "-> two processes take" in out
