@@ -24,18 +24,24 @@ class Chain:
     publisher: OceanPublisher
 
 
+def start_ocean_chain(chain_id: int | None = None) -> Chain:
+    """A new anvil node (the default chain id unless given) with the Ocean contracts deployed; the caller stops it."""
+    node = start_anvil() if chain_id is None else start_anvil(chain_id=chain_id)
+    w3 = Web3(Web3.HTTPProvider(node.url))
+    deployment = deploy_ocean(w3)
+    return Chain(node=node, w3=w3, deployment=deployment, publisher=OceanPublisher(w3, deployment))
+
+
 @pytest.fixture(scope="session")
 def ocean_chain() -> Iterator[Chain]:
     started = time.monotonic()
-    node = start_anvil()
-    TIMINGS["anvil start"] = node.startup_seconds
-    w3 = Web3(Web3.HTTPProvider(node.url))
-    deployment = deploy_ocean(w3)
+    chain = start_ocean_chain()
+    TIMINGS["anvil start"] = chain.node.startup_seconds
     TIMINGS["anvil + Ocean contracts deployed"] = time.monotonic() - started
     try:
-        yield Chain(node=node, w3=w3, deployment=deployment, publisher=OceanPublisher(w3, deployment))
+        yield chain
     finally:
-        node.stop()
+        chain.node.stop()
 
 
 @pytest.fixture
@@ -46,3 +52,13 @@ def chain(ocean_chain: Chain) -> Iterator[Chain]:
         yield ocean_chain
     finally:
         ocean_chain.node.rpc("evm_revert", [snapshot])
+
+
+@pytest.fixture
+def second_chain() -> Iterator[Chain]:
+    """A chain of its own (id 8997) beside the session chain, for tests of several chains."""
+    chain = start_ocean_chain(chain_id=8997)
+    try:
+        yield chain
+    finally:
+        chain.node.stop()

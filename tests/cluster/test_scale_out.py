@@ -16,14 +16,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from web3 import Web3
-
-from aquarius.devenv.anvil import start_anvil
 from aquarius.devenv.elasticsearch import ElasticsearchCluster
-from aquarius.devenv.ocean import deploy_ocean
-from aquarius.devenv.publisher import OceanPublisher, encode_metadata
+from aquarius.devenv.publisher import encode_metadata
 from aquarius.store.base import Collection, Store
-from tests.chain.fixtures import Chain
+from tests.chain.fixtures import Chain, start_ocean_chain
 from tests.cluster.harness import ApiProcess, aquarius_process, cluster_store, serving, store_env
 from tests.faults.proxy import Fault, FaultKind, FaultProxy
 from tests.indexer.harness import (
@@ -41,13 +37,6 @@ CHUNK = 20  # the proxies refuse wider log ranges: a catch-up is many small batc
 GAP = 40  # empty blocks between the workload's steps
 CATCH_UP_TAIL = 400  # empty blocks after the second workload, so that the catch-up outlasts the node's loss
 SLOW_LOGS = 0.3  # seconds each eth_getLogs takes during the catch-up
-
-
-def _start_chain(chain_id: int) -> Chain:
-    node = start_anvil(chain_id=chain_id)
-    w3 = Web3(Web3.HTTPProvider(node.url))
-    deployment = deploy_ocean(w3)
-    return Chain(node=node, w3=w3, deployment=deployment, publisher=OceanPublisher(w3, deployment))
 
 
 def _workload(chain: Chain, tag: str, tail: int = GAP) -> int:
@@ -120,7 +109,7 @@ def _pin_to_node(cluster: ElasticsearchCluster, index_name: str, node_name: str)
 async def test_two_indexers_two_apis_on_a_two_node_cluster_survive_losing_the_data_node(
     es_cluster: ElasticsearchCluster, tmp_path: Path
 ) -> None:
-    chains = list(await asyncio.gather(*(asyncio.to_thread(_start_chain, c) for c in CHAIN_IDS)))
+    chains = list(await asyncio.gather(*(asyncio.to_thread(start_ocean_chain, c) for c in CHAIN_IDS)))
     try:
         async with AsyncExitStack() as stack:
             await _scenario(stack, es_cluster, chains, tmp_path)

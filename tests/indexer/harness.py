@@ -153,3 +153,14 @@ def publish_history(node: AnvilNode, pub: OceanPublisher, *, min_blocks: int = 2
     if remaining > 0:
         _mine(node, remaining)
     return assets
+
+
+def publish_assets(chain: Chain, count: int) -> list[DataAsset]:
+    """`count` valid assets published on `chain`, each named after the chain so chains never share a DID."""
+    assets = []
+    for i in range(count):
+        asset = chain.publisher.create_asset(f"Chain {chain.node.chain_id} asset {i}", f"C{i}")
+        ddo = valid_ddo(asset, f"on {chain.node.chain_id} #{i}", chain.node.chain_id)
+        chain.publisher.set_metadata(asset.nft, encode_metadata(ddo))
+        assets.append(asset)
+    return assets

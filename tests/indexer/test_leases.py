@@ -13,7 +13,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,19 +21,15 @@ from typing import Any, TypeVar
 
 import aiohttp
 import pytest
-from web3 import Web3
 
-from aquarius.devenv.anvil import start_anvil
 from aquarius.devenv.elasticsearch import ElasticsearchNode
-from aquarius.devenv.ocean import deploy_ocean
 from aquarius.devenv.ports import free_port, project_root
-from aquarius.devenv.publisher import DataAsset, OceanPublisher, encode_metadata
 from aquarius.store.base import Collection, Lease, Store
 from indexer.lease import chain_lease_name
 from tests.chain.fixtures import Chain
 from tests.faults.proxy import Fault, FaultKind, FaultProxy
 from tests.indexer.conftest import History
-from tests.indexer.harness import INDEXER_KEY, assert_same_store, dump, valid_ddo
+from tests.indexer.harness import INDEXER_KEY, assert_same_store, dump, publish_assets
 from tests.store.backends import elasticsearch_store, sqlite_store
 
 TTL = 3.0
@@ -213,28 +209,6 @@ async def _logged(indexer: Indexer, prefix: str) -> bool:
     return any(message.startswith(prefix) for message in indexer.messages())
 
 
-@pytest.fixture
-def other_chain() -> Iterator[Chain]:
-    node = start_anvil(chain_id=8997)
-    try:
-        w3 = Web3(Web3.HTTPProvider(node.url))
-        deployment = deploy_ocean(w3)
-        yield Chain(node=node, w3=w3, deployment=deployment, publisher=OceanPublisher(w3, deployment))
-    finally:
-        node.stop()
-
-
-def publish(chain: Chain, count: int) -> list[DataAsset]:
-    assets = []
-    for i in range(count):
-        asset = chain.publisher.create_asset(f"Chain {chain.node.chain_id} asset {i}", f"P{i}")
-        chain.publisher.set_metadata(
-            asset.nft, encode_metadata(valid_ddo(asset, f"asset {i} of {chain.node.chain_id}", chain.node.chain_id))
-        )
-        assets.append(asset)
-    return assets
-
-
 async def _get(port: int, path: str) -> tuple[int, Any] | None:
     try:
         async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}{path}") as response:
@@ -244,9 +218,9 @@ async def _get(port: int, path: str) -> tuple[int, Any] | None:
 
 
 async def test_chains_partitioned_between_processes_and_an_api_alone_reports_the_same(
-    chain: Chain, other_chain: Chain, es: ElasticsearchNode, tmp_path: Path
+    chain: Chain, second_chain: Chain, es: ElasticsearchNode, tmp_path: Path
 ) -> None:
-    published = {c.node.chain_id: (c, publish(c, n)) for c, n in ((chain, 3), (other_chain, 2))}
+    published = {c.node.chain_id: (c, publish_assets(c, n)) for c, n in ((chain, 3), (second_chain, 2))}
     heads = {chain_id: c.w3.eth.block_number for chain_id, (c, _) in published.items()}
     configs = [
         {

@@ -3,46 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from web3 import Web3
-
 from aquarius.config import ChainConfig, Settings
-from aquarius.devenv.anvil import start_anvil
-from aquarius.devenv.ocean import deploy_ocean
-from aquarius.devenv.publisher import DataAsset, OceanPublisher, encode_metadata
 from aquarius.store.base import BlockRef, Collection
 from indexer.daemon import build_chain, run_chains
 from tests.chain.fixtures import Chain
-from tests.indexer.harness import INDEXER_KEY, valid_ddo
+from tests.indexer.harness import INDEXER_KEY, publish_assets
 from tests.store.backends import sqlite_store
 
 
-@pytest.fixture
-def second_chain() -> Iterator[Chain]:
-    node = start_anvil(chain_id=8997)
-    try:
-        w3 = Web3(Web3.HTTPProvider(node.url))
-        deployment = deploy_ocean(w3)
-        yield Chain(node=node, w3=w3, deployment=deployment, publisher=OceanPublisher(w3, deployment))
-    finally:
-        node.stop()
-
-
-def publish(chain: Chain, count: int) -> list[DataAsset]:
-    assets = []
-    for i in range(count):
-        asset = chain.publisher.create_asset(f"Chain {chain.node.chain_id} asset {i}", f"C{i}")
-        ddo = valid_ddo(asset, f"on {chain.node.chain_id} #{i}", chain.node.chain_id)
-        chain.publisher.set_metadata(asset.nft, encode_metadata(ddo))
-        assets.append(asset)
-    return assets
-
-
 async def test_two_chains_in_one_process(chain: Chain, second_chain: Chain, tmp_path: Path) -> None:
-    published = {c.node.chain_id: (c, publish(c, n)) for c, n in ((chain, 3), (second_chain, 2))}
+    published = {c.node.chain_id: (c, publish_assets(c, n)) for c, n in ((chain, 3), (second_chain, 2))}
     configs = []
     for c in (chain, second_chain):
         address_file = c.deployment.write_address_file(tmp_path / f"address-{c.node.chain_id}.json")
