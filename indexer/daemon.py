@@ -12,8 +12,10 @@ from aquarius.config import ChainConfig, Settings
 from aquarius.metadata.decrypt import LocalDecryptor, RemoteDecryptor, RemoteDecryptorSettings
 from aquarius.metadata.decryptor_url import DecryptorUrlPolicy
 from aquarius.metadata.payload import DEFAULT_LIMITS
+from aquarius.metadata.pipeline import prepare_worker
 from aquarius.store.base import Store
 from indexer.contracts_book import chain_contracts, start_block
+from indexer.cpu_pool import CpuPool, default_workers
 from indexer.fetcher import FetcherSettings
 from indexer.handler import HandlerEnv, HandlerRegistry
 from indexer.handlers import default_registry
@@ -28,11 +30,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ChainRuntime:
-    """One chain's sync with what it holds open (RPC session, decryptor session); use as an async context."""
+    """One chain's sync with what it holds open (RPC session, decryptor session, worker processes); use as an
+    async context."""
 
     config: ChainConfig
     rpc: RpcClient
     sync: ChainSync
+    cpu_pool: CpuPool
     remote_decryptor: RemoteDecryptor | None = None
 
     async def __aenter__(self) -> ChainRuntime:
@@ -43,6 +47,7 @@ class ChainRuntime:
     async def __aexit__(self, *exc: object) -> None:
         if self.remote_decryptor is not None:
             await self.remote_decryptor.__aexit__(None, None, None)
+        await self.cpu_pool.close()
         await self.rpc.close()
 
 
@@ -51,11 +56,15 @@ def build_chain(
 ) -> ChainRuntime:
     contracts = chain_contracts(settings, chain)
     rpc = RpcClient(chain.rpc_urls)
+    cpu_pool = CpuPool(
+        settings.cpu_workers or default_workers(), initializer=prepare_worker, initargs=(settings.private_key,)
+    )
     services: dict[str, object] = {
         "rpc": rpc,
         "settings": settings,
         "contracts": contracts,
         "payload_limits": DEFAULT_LIMITS,
+        "cpu_pool": cpu_pool,
     }
     remote = None
     if settings.private_key:
@@ -89,7 +98,7 @@ def build_chain(
         retry_policy=policy,
         retry_worker=worker,
     )
-    return ChainRuntime(chain, rpc, sync, remote)
+    return ChainRuntime(chain, rpc, sync, cpu_pool, remote)
 
 
 async def run_chains(runtimes: Sequence[ChainRuntime], stop: asyncio.Event) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aquarius.store.base import BlockRef, Store
-from indexer.handler import HandlerEnv, HandlerRegistry, LogLike, RejectedEvent
+from indexer.handler import Handler, HandlerEnv, HandlerRegistry, LogLike, Prepared, RejectedEvent
 from indexer.retry_queue import RetryPolicy, enqueue_failure
 from indexer.unit_of_work import UnitOfWork
 
@@ -164,7 +164,7 @@ class ChainSync:
 
     async def apply_batch(self, batch: LogBatch) -> None:
         env = self.env.for_batch(batch.logs)
-        prepared = await asyncio.gather(*(self._prepare(entry, env) for entry in batch.logs))
+        prepared = await self._prepare(batch.logs, env)
         uow = UnitOfWork(self.store, self.chain_id)
         await uow.prefetch(batch.first, self._reads(batch.logs, prepared))
         current: int | None = None
@@ -194,7 +194,7 @@ class ChainSync:
             await self.store.prune(self.chain_id, below)
             self._pruned_below = below
 
-    def _reads(self, logs: Sequence[LogLike], prepared: Sequence[tuple[Any, BaseException | None]]) -> list[Any]:
+    def _reads(self, logs: Sequence[LogLike], prepared: Sequence[Prepared]) -> list[Any]:
         keys = []
         for entry, (result, error) in zip(logs, prepared, strict=True):
             handler = self.registry.get(entry.event)
@@ -202,14 +202,21 @@ class ChainSync:
                 keys += handler.reads(entry, result)
         return keys
 
-    async def _prepare(self, entry: LogLike, env: HandlerEnv) -> tuple[Any, BaseException | None]:
-        handler = self.registry.get(entry.event)
-        if handler is None:
-            return None, None
-        try:
-            return await handler.prepare(entry, env), None
-        except Exception as err:
-            return None, err
+    async def _prepare(self, logs: Sequence[LogLike], env: HandlerEnv) -> list[Prepared]:
+        """Every log's prepared result, each handler given all its logs of the batch at once."""
+        by_handler: dict[Handler, list[int]] = {}
+        for position, entry in enumerate(logs):
+            handler = self.registry.get(entry.event)
+            if handler is not None:
+                by_handler.setdefault(handler, []).append(position)
+        outcomes = await asyncio.gather(
+            *(handler.prepare_many([logs[p] for p in positions], env) for handler, positions in by_handler.items())
+        )
+        prepared: list[Prepared] = [(None, None)] * len(logs)
+        for positions, results in zip(by_handler.values(), outcomes, strict=True):
+            for position, result in zip(positions, results, strict=True):
+                prepared[position] = result
+        return prepared
 
     async def _apply(
         self, entry: LogLike, prepared: Any, error: BaseException | None, uow: UnitOfWork, env: HandlerEnv
