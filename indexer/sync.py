@@ -46,6 +46,30 @@ class ChainReader(Protocol):
     def batches(self, start: int, end: int) -> AsyncIterator[LogBatch]: ...
 
 
+# logs per part of a batch: large enough for few, large store writes, small enough to overlap preparing and writing
+PART_LOGS = 1000
+
+
+def split_batch(batch: LogBatch, size: int) -> list[LogBatch]:
+    """`batch` as consecutive parts of at least `size` logs (the last may hold fewer), each ending at the block of
+    its last log, so that no block is split; the last part ends where `batch` does."""
+    logs = batch.logs
+    parts: list[LogBatch] = []
+    first, start = batch.first, 0
+    cut = size
+    while cut < len(logs):
+        while cut < len(logs) and logs[cut].block_number == logs[cut - 1].block_number:
+            cut += 1
+        if cut == len(logs):
+            break
+        end = logs[cut - 1]
+        parts.append(LogBatch(first, end.block_number, end.block_hash, logs[start:cut]))
+        first, start = end.block_number + 1, cut
+        cut = start + size
+    parts.append(LogBatch(first, batch.last, batch.last_hash, logs[start:]))
+    return parts
+
+
 class ReorgTooDeep(RuntimeError):
     pass
 
@@ -80,6 +104,7 @@ class ChainSync:
         reorg_window: int = 128,
         retry_policy: RetryPolicy | None = None,
         retry_worker: RetryWorker | None = None,
+        part_logs: int = PART_LOGS,
     ) -> None:
         self.chain_id = chain_id
         self.reader = reader
@@ -92,6 +117,7 @@ class ChainSync:
         self.reorg_window = max(reorg_window, confirmations + 64)
         self.retry_policy = retry_policy or RetryPolicy()
         self.retry_worker = retry_worker
+        self.part_logs = part_logs
         self.status = SyncStatus(chain_id)
         self.cursor: BlockRef | None = None
         self.caught_up = asyncio.Event()
@@ -163,8 +189,24 @@ class ChainSync:
                 return
 
     async def apply_batch(self, batch: LogBatch) -> None:
+        """Apply `batch` in parts cut at block boundaries. Preparing reads nothing from the store, so each part is
+        prepared (RPC reads, worker processes) while the part before it is applied and written."""
         env = self.env.for_batch(batch.logs)
-        prepared = await self._prepare(batch.logs, env)
+        parts = split_batch(batch, self.part_logs)
+        preparing = asyncio.ensure_future(self._prepare(parts[0].logs, env))
+        try:
+            for number, part in enumerate(parts):
+                prepared = await preparing
+                if number + 1 < len(parts):
+                    preparing = asyncio.ensure_future(self._prepare(parts[number + 1].logs, env))
+                await self._apply_part(part, prepared, env)
+        finally:
+            if not preparing.done():
+                preparing.cancel()
+                await asyncio.gather(preparing, return_exceptions=True)
+
+    async def _apply_part(self, batch: LogBatch, prepared: Sequence[Prepared], env: HandlerEnv) -> None:
+        """Apply the logs in order through one unit of work and write their blocks, moving the cursor to the last."""
         uow = UnitOfWork(self.store, self.chain_id)
         await uow.prefetch(batch.first, self._reads(batch.logs, prepared))
         current: int | None = None
