@@ -175,6 +175,12 @@ class Settings(BaseSettings):
     allowed_validators: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="ALLOWED_VALIDATORS", description="JSON list; empty: no proof needed"
     )
+    cpu_workers: int | None = Field(
+        default=None,
+        ge=1,
+        validation_alias="AQUARIUS_CPU_WORKERS",
+        description="processes that decrypt, decompress and validate DDOs; default: the CPU count; 1: a thread",
+    )
     decryptor_timeout: float = Field(
         default=4.0, gt=0, validation_alias="DECRYPTOR_TIMEOUT", description="seconds for a remote decrypt call"
     )

@@ -13,8 +13,10 @@ from aquarius.config import ChainConfig, Settings
 from aquarius.metadata.decrypt import LocalDecryptor, RemoteDecryptor, RemoteDecryptorSettings
 from aquarius.metadata.decryptor_url import DecryptorUrlPolicy
 from aquarius.metadata.payload import DEFAULT_LIMITS
+from aquarius.metadata.pipeline import prepare_worker
 from aquarius.store.base import Store
 from indexer.contracts_book import chain_contracts, start_block
+from indexer.cpu_pool import CpuPool, default_workers
 from indexer.fetcher import FetcherSettings
 from indexer.handler import HandlerEnv, HandlerRegistry
 from indexer.handlers import default_registry
@@ -31,13 +33,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ChainRuntime:
-    """One chain's sync with what it holds open (RPC session, decryptor session, new-head subscription); use as an
-    async context."""
+    """One chain's sync with what it holds open (RPC session, decryptor session, worker processes, new-head
+    subscription); use as an async context."""
 
     config: ChainConfig
     rpc: RpcClient
     sync: ChainSync
     lease_ttl: float
+    cpu_pool: CpuPool
     remote_decryptor: RemoteDecryptor | None = None
     new_heads: NewHeads | None = None
 
@@ -53,6 +56,7 @@ class ChainRuntime:
             await self.new_heads.__aexit__(None, None, None)
         if self.remote_decryptor is not None:
             await self.remote_decryptor.__aexit__(None, None, None)
+        await self.cpu_pool.close()
         await self.rpc.close()
 
 
@@ -61,11 +65,15 @@ def build_chain(
 ) -> ChainRuntime:
     contracts = chain_contracts(settings, chain)
     rpc = RpcClient(chain.rpc_urls)
+    cpu_pool = CpuPool(
+        settings.cpu_workers or default_workers(), initializer=prepare_worker, initargs=(settings.private_key,)
+    )
     services: dict[str, object] = {
         "rpc": rpc,
         "settings": settings,
         "contracts": contracts,
         "payload_limits": DEFAULT_LIMITS,
+        "cpu_pool": cpu_pool,
     }
     remote = None
     if settings.private_key:
@@ -101,7 +109,7 @@ def build_chain(
         retry_worker=worker,
         new_head=new_heads.arrived if new_heads else None,
     )
-    return ChainRuntime(chain, rpc, sync, settings.lease_ttl, remote, new_heads)
+    return ChainRuntime(chain, rpc, sync, settings.lease_ttl, cpu_pool, remote, new_heads)
 
 
 def chain_lease(runtime: ChainRuntime, holder: str) -> ChainLease:

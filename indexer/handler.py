@@ -8,7 +8,8 @@ with the block and are undone by a reorg.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -27,6 +28,17 @@ class LogLike(Protocol):
     address: str
     event: str
     args: dict[str, Any]
+
+
+# a prepared result, or the error `prepare` raised for that log
+Prepared = tuple[Any, BaseException | None]
+
+
+async def captured(work: Awaitable[Any]) -> Prepared:
+    try:
+        return await work, None
+    except Exception as err:
+        return None, err
 
 
 class RetryableError(Exception):
@@ -67,6 +79,12 @@ class Handler:
 
     async def prepare(self, log: LogLike, env: HandlerEnv) -> Any:
         return None
+
+    async def prepare_many(self, logs: Sequence[LogLike], env: HandlerEnv) -> list[Prepared]:
+        """`prepare` for every log of a batch, each outcome on its own; a handler overrides it to do a batch's
+        work together (e.g. hand every payload of the batch to the worker processes at once). An exception
+        raised here, rather than returned, fails the whole batch."""
+        return list(await asyncio.gather(*(captured(self.prepare(log, env)) for log in logs)))
 
     async def apply(self, log: LogLike, prepared: Any, uow: UnitOfWork, env: HandlerEnv) -> None:
         raise NotImplementedError

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aquarius.store.base import BlockRef, Store
-from indexer.handler import HandlerEnv, HandlerRegistry, LogLike, RejectedEvent
+from indexer.handler import Handler, HandlerEnv, HandlerRegistry, LogLike, Prepared, RejectedEvent
 from indexer.lease import LeaseExpired
 from indexer.retry_queue import RetryPolicy, enqueue_failure
 from indexer.unit_of_work import UnitOfWork
@@ -44,6 +44,30 @@ class ChainReader(Protocol):
     async def block_hashes(self, numbers: Sequence[int]) -> dict[int, str]: ...
 
     def batches(self, start: int, end: int) -> AsyncIterator[LogBatch]: ...
+
+
+# logs per part of a batch: large enough for few, large store writes, small enough to overlap preparing and writing
+PART_LOGS = 1000
+
+
+def split_batch(batch: LogBatch, size: int) -> list[LogBatch]:
+    """`batch` as consecutive parts of at least `size` logs (the last may hold fewer), each ending at the block of
+    its last log, so that no block is split; the last part ends where `batch` does."""
+    logs = batch.logs
+    parts: list[LogBatch] = []
+    first, start = batch.first, 0
+    cut = size
+    while cut < len(logs):
+        while cut < len(logs) and logs[cut].block_number == logs[cut - 1].block_number:
+            cut += 1
+        if cut == len(logs):
+            break
+        end = logs[cut - 1]
+        parts.append(LogBatch(first, end.block_number, end.block_hash, logs[start:cut]))
+        first, start = end.block_number + 1, cut
+        cut = start + size
+    parts.append(LogBatch(first, batch.last, batch.last_hash, logs[start:]))
+    return parts
 
 
 class ReorgTooDeep(RuntimeError):
@@ -81,6 +105,7 @@ class ChainSync:
         retry_policy: RetryPolicy | None = None,
         retry_worker: RetryWorker | None = None,
         new_head: asyncio.Event | None = None,
+        part_logs: int = PART_LOGS,
     ) -> None:
         self.chain_id = chain_id
         self.reader = reader
@@ -94,6 +119,7 @@ class ChainSync:
         self.retry_policy = retry_policy or RetryPolicy()
         self.retry_worker = retry_worker
         self.new_head = new_head
+        self.part_logs = part_logs
         self.status = SyncStatus(chain_id)
         self.cursor: BlockRef | None = None
         self.caught_up = asyncio.Event()
@@ -171,8 +197,24 @@ class ChainSync:
                 return
 
     async def apply_batch(self, batch: LogBatch) -> None:
+        """Apply `batch` in parts cut at block boundaries. Preparing reads nothing from the store, so each part is
+        prepared (RPC reads, worker processes) while the part before it is applied and written."""
         env = self.env.for_batch(batch.logs)
-        prepared = await asyncio.gather(*(self._prepare(entry, env) for entry in batch.logs))
+        parts = split_batch(batch, self.part_logs)
+        preparing = asyncio.ensure_future(self._prepare(parts[0].logs, env))
+        try:
+            for number, part in enumerate(parts):
+                prepared = await preparing
+                if number + 1 < len(parts):
+                    preparing = asyncio.ensure_future(self._prepare(parts[number + 1].logs, env))
+                await self._apply_part(part, prepared, env)
+        finally:
+            if not preparing.done():
+                preparing.cancel()
+                await asyncio.gather(preparing, return_exceptions=True)
+
+    async def _apply_part(self, batch: LogBatch, prepared: Sequence[Prepared], env: HandlerEnv) -> None:
+        """Apply the logs in order through one unit of work and write their blocks, moving the cursor to the last."""
         uow = UnitOfWork(self.store, self.chain_id)
         await uow.prefetch(batch.first, self._reads(batch.logs, prepared))
         current: int | None = None
@@ -203,7 +245,7 @@ class ChainSync:
             await self.store.prune(self.chain_id, below)
             self._pruned_below = below
 
-    def _reads(self, logs: Sequence[LogLike], prepared: Sequence[tuple[Any, BaseException | None]]) -> list[Any]:
+    def _reads(self, logs: Sequence[LogLike], prepared: Sequence[Prepared]) -> list[Any]:
         keys = []
         for entry, (result, error) in zip(logs, prepared, strict=True):
             handler = self.registry.get(entry.event)
@@ -211,14 +253,21 @@ class ChainSync:
                 keys += handler.reads(entry, result)
         return keys
 
-    async def _prepare(self, entry: LogLike, env: HandlerEnv) -> tuple[Any, BaseException | None]:
-        handler = self.registry.get(entry.event)
-        if handler is None:
-            return None, None
-        try:
-            return await handler.prepare(entry, env), None
-        except Exception as err:
-            return None, err
+    async def _prepare(self, logs: Sequence[LogLike], env: HandlerEnv) -> list[Prepared]:
+        """Every log's prepared result, each handler given all its logs of the batch at once."""
+        by_handler: dict[Handler, list[int]] = {}
+        for position, entry in enumerate(logs):
+            handler = self.registry.get(entry.event)
+            if handler is not None:
+                by_handler.setdefault(handler, []).append(position)
+        outcomes = await asyncio.gather(
+            *(handler.prepare_many([logs[p] for p in positions], env) for handler, positions in by_handler.items())
+        )
+        prepared: list[Prepared] = [(None, None)] * len(logs)
+        for positions, results in zip(by_handler.values(), outcomes, strict=True):
+            for position, result in zip(positions, results, strict=True):
+                prepared[position] = result
+        return prepared
 
     async def _apply(
         self, entry: LogLike, prepared: Any, error: BaseException | None, uow: UnitOfWork, env: HandlerEnv

@@ -134,7 +134,9 @@ def parse_ddo(plaintext: bytes, limits: PayloadLimits = DEFAULT_LIMITS) -> dict[
         raise MetadataError(
             ErrorCode.NOT_UTF8, f"DDO is not UTF-8: byte 0x{plaintext[err.start]:02x} at offset {err.start}"
         ) from None
-    if _nesting_depth(plaintext) > limits.max_json_depth:
+    # no deeper than its opening brackets are many: most DDOs are cleared without measuring
+    opening = plaintext.count(b"[") + plaintext.count(b"{")
+    if opening > limits.max_json_depth and _nesting_depth(plaintext) > limits.max_json_depth:
         raise MetadataError(ErrorCode.TOO_DEEP, f"DDO nests deeper than {limits.max_json_depth} levels")
     try:
         value = json.loads(text, parse_constant=_refuse_constant)

@@ -51,7 +51,8 @@ def schema(version: str) -> dict[str, Any]:
 
 
 @cache
-def _validator(version: str) -> Any:
+def compiled_validator(version: str) -> Any:
+    """The validator of a supported version, compiled once per process."""
     return DdoValidator(schema(version))
 
 
@@ -142,7 +143,7 @@ def _add(errors: dict[str, str], path: str, message: str) -> None:
 def schema_errors(ddo: Mapping[str, Any], version: str) -> dict[str, str]:
     """The JSON Schema errors of `ddo` under the schema of `version` (one of SUPPORTED_VERSIONS)."""
     errors: dict[str, str] = {}
-    for error in sorted(_validator(version).iter_errors(ddo), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(compiled_validator(version).iter_errors(ddo), key=lambda e: list(map(str, e.absolute_path))):
         _add(errors, _path(error), _message(error))
     return errors
 

@@ -8,7 +8,7 @@ journaled with the document's previous version, so that a reorg can undo the blo
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -116,6 +116,18 @@ def plan_block_writes(
             state[key] = w.doc
         planned.append((block, journal, list(last.values())))
     return planned
+
+
+def last_writes(writes: Iterable[Write], keep_all: frozenset[Collection] = frozenset()) -> list[Write]:
+    """The last write of each document, ordered by those last writes: a document written twice still ends
+    after the ones written in between, as if every write were applied. Writes to `keep_all` collections are all
+    kept, in place. For writing a range of blocks at once: the journal keeps each block's previous versions."""
+    kept: dict[object, Write] = {}
+    for position, w in enumerate(writes):
+        key = position if w.collection in keep_all else (w.collection, w.id)
+        kept.pop(key, None)
+        kept[key] = w
+    return list(kept.values())
 
 
 def chain_record(chain_id: int, head: BlockRef, extra: Doc | None = None) -> Write:

@@ -29,6 +29,7 @@ from aquarius.store.base import (
     block_record,
     chain_record,
     decide_lease,
+    last_writes,
     plan_block_writes,
 )
 from aquarius.store.elasticsearch_retry import Backoff, BackoffTransport, rejected_for_now
@@ -343,21 +344,23 @@ class ElasticsearchStore(Store):
         for collection, ids in keys.items():
             for doc_id, doc in (await self.mget(collection, ids)).items():
                 current[(collection, doc_id)] = doc
-        journal_ops: list[dict[str, Any]] = []
-        effect_ops: list[dict[str, Any]] = []
-        for block, journal, writes in plan_block_writes(blocks, current):
-            journal_ops += self._ops(journal, create_only=True)
-            effect_ops += self._ops(writes)
-            effect_ops += self._ops([block_record(block)])
+        journal: list[Write] = []
+        effects: list[Write] = []
+        for block, entries, writes in plan_block_writes(blocks, current):
+            journal += entries
+            effects += writes
+            effects.append(block_record(block))
         # No multi-document transactions here, so the order of durable steps carries the guarantee:
-        # (1) mark the batch pending, (2) journal every previous version, (3) write the effects, (4) move the
-        # cursor. A crash anywhere leaves the cursor behind, and the journal tells the re-run what was there.
+        # (1) mark the batch pending and journal every previous version, (2) write the effects, (3) move the
+        # cursor. A crash anywhere leaves the cursor behind, and the journal tells the re-run what was there (a
+        # journal entry written without its pending mark is harmless: no effect of its block is written yet).
         cursor = await self.cursor(chain_id)
-        pending = {"pending_to": blocks[-1].number}
-        await self._bulk(list(self._ops([chain_record(chain_id, cursor or BlockRef(-1, ""), pending)])))
+        pending = chain_record(chain_id, cursor or BlockRef(-1, ""), {"pending_to": blocks[-1].number})
         self._pending[chain_id] = blocks[-1].number
-        await self._bulk(journal_ops)
-        refused = await self._bulk(effect_ops)
+        await self._bulk([*self._ops([pending]), *self._ops(journal, create_only=True)])
+        # Only a document's last version of the range is written, except assets: a version Elasticsearch refuses
+        # leaves the one before it, as when the blocks are applied one by one.
+        refused = await self._bulk(list(self._ops(last_writes(effects, keep_all=frozenset({Collection.ASSETS})))))
         if refused:
             await self._record_refused(chain_id, blocks[-1].number, refused)
         await self._bulk(list(self._ops([chain_record(chain_id, blocks[-1].ref)])))

@@ -1,7 +1,8 @@
 """MetadataCreated / MetadataUpdated: from the on-chain payload to the stored asset.
 
 `prepare` (concurrent, no store access) reads the NFT's facts at the event's block in one batched round trip,
-checks the factory and the validator proofs, decrypts, decompresses, checks the hash and validates the DDO.
+checks the factory and the validator proofs; the worker processes then decrypt, decompress, check the hash and
+validate the DDOs of a whole batch at once.
 `apply` (in chain order) checks the publisher, builds the document and records the outcome per DID.
 Each check that fails is recorded in the asset's state record with its reason; a passing failure (a decryptor
 that is down, an RPC read that failed) goes to the retry queue instead.
@@ -10,15 +11,15 @@ that is down, an RPC read that failed) goes to the retry queue instead.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from eth_utils import to_checksum_address
 
 from aquarius.metadata.errors import ErrorCode, MetadataError
-from aquarius.metadata.hashing import check_metadata_hash
-from aquarius.metadata.payload import Flags, decode_payload, parse_ddo, parse_flags
-from aquarius.metadata.validation import validate_ddo
+from aquarius.metadata.payload import Flags, parse_flags
+from aquarius.metadata.pipeline import MetadataJob, MetadataOutcome, decode_metadata
 from aquarius.store.base import Collection, Doc
 from indexer.asset_records import (
     SOFT_DELETED_STATES,
@@ -33,7 +34,16 @@ from indexer.asset_records import (
     stats_key,
 )
 from indexer.contract_calls import call_data, decode_result
-from indexer.handler import Handler, HandlerEnv, LogLike, RejectedEvent, RetryableError, registers
+from indexer.handler import (
+    Handler,
+    HandlerEnv,
+    LogLike,
+    Prepared,
+    RejectedEvent,
+    RetryableError,
+    captured,
+    registers,
+)
 from indexer.handlers import default_registry
 from indexer.handlers.onchain_data import load_onchain_data, onchain_key
 from indexer.purgatory import LISTS_ID
@@ -161,43 +171,89 @@ def check_proofs(log: LogLike, env: HandlerEnv) -> None:
         raise RejectedEvent("missing_proof", "no MetadataValidated proof from a validator in ALLOWED_VALIDATORS")
 
 
-async def plaintext_of(log: LogLike, facts: NftFacts, env: HandlerEnv) -> bytes:
+async def metadata_job(log: LogLike, facts: NftFacts, env: HandlerEnv) -> MetadataJob:
+    """The decoding work of a metadata event for the worker processes. A payload encrypted to another decryptor
+    is decrypted here, by asking that decryptor over HTTP: its answer is the DDO bytes."""
     flags = parse_flags(bytes.fromhex(str(log.args["flags"])[2:]))
     data = bytes.fromhex(str(log.args["data"])[2:])
     decryptor = env.services.get("local_decryptor")
     ours = decryptor is not None and facts.decryptor_address.lower() == decryptor.address.lower()
+    common: dict[str, Any] = {
+        "metadata_hash": str(log.args["metaDataHash"]),
+        "chain_id": log.chain_id,
+        "nft_address": log.address,
+        "limits": env.get("payload_limits"),
+    }
     if flags & Flags.ENCRYPTED and not ours:
         remote = env.services.get("remote_decryptor")
         if remote is None:
             raise MetadataError(ErrorCode.NO_DECRYPTOR, "payload is encrypted to another decryptor")
-        # the decryptor re-reads the event, decrypts and decompresses: its answer is the DDO bytes
-        return await remote.decrypt(
+        plaintext = await remote.decrypt(
             str(log.args["decryptorUrl"]), tx_id=log.tx_hash, chain_id=log.chain_id, nft_address=log.address
         )
-    local = decryptor.decrypt if ours else None
-    return await asyncio.to_thread(decode_payload, flags, data, decrypt=local, limits=env.get("payload_limits"))
+        return MetadataJob(plaintext, None, **common)
+    return MetadataJob(data, int(flags), decrypt_with=decryptor.address.lower() if ours else None, **common)
+
+
+def _refuse(err: MetadataError) -> NoReturn:
+    if err.retryable:
+        raise RetryableError(str(err)) from err
+    raise RejectedEvent(err.code.value, err.message) from err
+
+
+@dataclass
+class _Read:
+    """A metadata event after its chain reads, waiting for its decoding."""
+
+    did: str
+    nft: NftFacts
+    sender: str
+    job: MetadataJob
+
+
+async def _read(log: LogLike, env: HandlerEnv) -> _Read:
+    did = did_of_nft(log.address, log.chain_id)
+    facts, sender = await read_nft_facts(log, env)
+    if not facts.in_factory:
+        raise RejectedEvent("not_factory_nft", "nft not deployed by our factory")
+    check_proofs(log, env)
+    try:
+        job = await metadata_job(log, facts, env)
+    except MetadataError as err:
+        _refuse(err)
+    return _Read(did, facts, sender, job)
+
+
+async def _finish(log: LogLike, read: _Read, outcome: MetadataOutcome, env: HandlerEnv) -> PreparedMetadata:
+    try:
+        ddo, convention = outcome.result()
+    except MetadataError as err:
+        _refuse(err)
+    datatokens = await read_datatokens(ddo, log.block_number, env)
+    return PreparedMetadata(read.did, ddo, read.sender, read.nft, convention, datatokens)
 
 
 class _MetadataHandler(Handler):
+    """`prepare_many` reads every event's NFT facts concurrently, then hands every payload of the batch to the
+    worker processes at once (decrypt, decompress, hash, parse, validate), then reads the datatokens."""
+
     async def prepare(self, log: LogLike, env: HandlerEnv) -> PreparedMetadata:
-        did = did_of_nft(log.address, log.chain_id)
-        facts, sender = await read_nft_facts(log, env)
-        if not facts.in_factory:
-            raise RejectedEvent("not_factory_nft", "nft not deployed by our factory")
-        check_proofs(log, env)
-        try:
-            plaintext = await plaintext_of(log, facts, env)
-            convention = check_metadata_hash(plaintext, str(log.args["metaDataHash"]))
-            ddo = await asyncio.to_thread(parse_ddo, plaintext, env.get("payload_limits"))
-        except MetadataError as err:
-            if err.retryable:
-                raise RetryableError(str(err)) from err
-            raise RejectedEvent(err.code.value, err.message) from err
-        result = await asyncio.to_thread(validate_ddo, ddo, chain_id=log.chain_id, nft_address=log.address)
-        if not result.valid:
-            raise RejectedEvent(ErrorCode.INVALID_DDO.value, f"DDO has validation errors: {result.summary()}")
-        datatokens = await read_datatokens(ddo, log.block_number, env)
-        return PreparedMetadata(did, ddo, sender, facts, str(convention), datatokens)
+        [(prepared, error)] = await self.prepare_many([log], env)
+        if error is not None:
+            raise error
+        return prepared  # type: ignore[no-any-return]
+
+    async def prepare_many(self, logs: Sequence[LogLike], env: HandlerEnv) -> list[Prepared]:
+        reads = await asyncio.gather(*(captured(_read(log, env)) for log in logs))
+        decoding = [i for i, (_, error) in enumerate(reads) if error is None]
+        outcomes = await env.get("cpu_pool").map(decode_metadata, [reads[i][0].job for i in decoding])
+        finished = await asyncio.gather(
+            *(captured(_finish(logs[i], reads[i][0], o, env)) for i, o in zip(decoding, outcomes, strict=True))
+        )
+        results: list[Prepared] = list(reads)
+        for i, result in zip(decoding, finished, strict=True):
+            results[i] = result
+        return results
 
     def reads(self, log: LogLike, prepared: Any) -> list[tuple[Collection, str]]:
         did = did_of_nft(log.address, log.chain_id)

@@ -37,10 +37,12 @@ def indexer_settings(chain: Chain, address_file: Path, **overrides: object) -> S
 
 @asynccontextmanager
 async def running_indexer(
-    settings: Settings, store: Store, retry_policy: RetryPolicy | None = None
+    settings: Settings, store: Store, retry_policy: RetryPolicy | None = None, part_logs: int | None = None
 ) -> AsyncIterator[ChainRuntime]:
     """The chain's sync task running in the background for the duration of the block."""
     async with build_chain(settings, settings.chains[0], store) as runtime:
+        if part_logs is not None:
+            runtime.sync.part_logs = part_logs
         if retry_policy is not None:
             runtime.sync.retry_policy = retry_policy
             assert runtime.sync.retry_worker is not None

@@ -31,7 +31,8 @@ async def test_catch_up_equals_live(history: History, fresh_store: tuple[str, St
     assert history.live_events[kind] >= 500
 
     settings = indexer_settings(history.chain, tmp_path / "address.json")
-    async with running_indexer(settings, store) as runtime:
+    # parts much smaller than the history: each is prepared while the one before it is written
+    async with running_indexer(settings, store, part_logs=97) as runtime:
         await indexed_to(runtime, history.head)
         assert runtime.sync.status.events == history.live_events[kind]
 

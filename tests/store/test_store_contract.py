@@ -8,6 +8,7 @@ import pytest
 
 from aquarius.devenv.elasticsearch import ElasticsearchNode
 from aquarius.store.base import BadQuery, BlockEffects, BlockRef, Collection, Store, Write
+from aquarius.store.elasticsearch import ElasticsearchStore
 from tests.store.backends import elasticsearch_store
 
 CHAIN = 8996
@@ -129,3 +130,18 @@ async def test_elasticsearch_reads_pre_block_versions_after_a_crash_before_the_c
         assert await restarted.read_for_block(CHAIN, 4, Collection.ASSETS, ["did:op:1"]) == {
             "did:op:1": {"metadata": {"name": "v3"}}
         }
+
+
+async def test_a_range_writes_each_document_once_and_still_undoes_block_by_block(es: ElasticsearchNode) -> None:
+    def order(state: str) -> Write:
+        return Write(Collection.ORDERS, "order-1", {"state": state})
+
+    async with elasticsearch_store(es) as store:
+        assert isinstance(store, ElasticsearchStore)
+        await store.apply_blocks(CHAIN, [block(1, order("a")), block(2, order("b")), block(3, order("c"))])
+        found = await store.client.get(index=store.alias(Collection.ORDERS), id="order-1")
+        assert found["_source"] == {"state": "c"} and found["_version"] == 1
+        await store.rollback(CHAIN, BlockRef(2, f"0x{2:064x}"))
+        assert await store.get(Collection.ORDERS, "order-1") == {"state": "b"}
+        await store.rollback(CHAIN, BlockRef(1, f"0x{1:064x}"))
+        assert await store.get(Collection.ORDERS, "order-1") == {"state": "a"}

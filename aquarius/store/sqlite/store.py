@@ -27,6 +27,7 @@ from aquarius.store.base import (
     block_record,
     chain_record,
     decide_lease,
+    last_writes,
     plan_block_writes,
 )
 from aquarius.store.sqlite.indexing import FieldRegistry, IndexWriter
@@ -209,10 +210,13 @@ class SqliteStore(Store):
             for collection in {c for c, _ in keys}:
                 found = _fetch(conn, collection.value, [i for c, i in keys if c is collection])
                 current.update({(collection, i): found.get(i) for c, i in keys if c is collection})
-            for block, journal, effects in plan_block_writes(batch, current):
+            effects: list[Write] = []
+            for block, journal, writes in plan_block_writes(batch, current):
                 self._apply(conn, journal, create_only=True)
-                self._apply(conn, effects)
-                self._apply(conn, [block_record(block)])
+                effects += writes
+                effects.append(block_record(block))
+            # one transaction: a document rewritten by several blocks is indexed once, in its last version
+            self._apply(conn, last_writes(effects))
             self._move_cursor(conn, chain_id, batch[-1].ref)
 
         await self._transaction(apply)
