@@ -21,7 +21,14 @@ def _run(index: bool, serve: bool, chain_ids: list[int] | None = None) -> int:
 
     from aquarius.runner import run
 
-    asyncio.run(run(_settings(), index=index, serve=serve, chain_ids=chain_ids))
+    coroutine = run(_settings(), index=index, serve=serve, chain_ids=chain_ids)
+    if index:
+        asyncio.run(coroutine)
+    else:
+        import uvloop
+
+        # The API alone runs on libuv's event loop, which answers each request with less CPU time.
+        uvloop.run(coroutine)
     return 0
 
 

@@ -37,6 +37,7 @@ from aquarius.store.elasticsearch_retry import Backoff, BackoffTransport, reject
 MAPPING_VERSION = 1
 SCROLL_PAGE = 5000
 HEALTH_TIMEOUT = 5.0
+ALIAS_TTL = 10.0  # seconds an alias's index is remembered without a sign that it moved
 
 BulkAction = tuple[dict[str, Any], dict[str, Any] | None]  # an action line and, except for deletes, its source
 
@@ -145,6 +146,7 @@ class ElasticsearchStore(Store):
         self._shards = shards
         self._replicas = replicas
         self._pending: dict[int, int | None] = {}
+        self._concrete: dict[str, tuple[str, float]] = {}  # alias -> (its index, when that was learned)
 
     @property
     def client(self) -> AsyncElasticsearch:
@@ -195,7 +197,7 @@ class ElasticsearchStore(Store):
         one atomic step, so that searches never fail meanwhile; the old index is deleted. Returns (old, new).
         Writes made during the copy land in the old index: stop the indexer while this runs."""
         alias = self.alias(collection)
-        old = await self._concrete_index(alias)
+        old = await self._concrete_index(alias, refresh=True)
         version = int(old.rsplit("-v", 1)[1]) + 1 if "-v" in old else MAPPING_VERSION + 1
         new = f"{alias}-v{version}"
         await self.create_index(collection, new, make_alias=False)
@@ -222,6 +224,7 @@ class ElasticsearchStore(Store):
         await self._client.indices.update_aliases(
             actions=[{"remove": {"index": old, "alias": alias}}, {"add": {"index": new, "alias": alias}}]
         )
+        self._concrete[alias] = (new, time.monotonic())
         await self._client.indices.delete(index=old)
         return old, new
 
@@ -260,21 +263,43 @@ class ElasticsearchStore(Store):
     async def search(self, collection: Collection, body: Doc) -> Doc:
         alias = self.alias(collection)
         concrete = await self._concrete_index(alias)
-        request = dict(body)
-        if "query" in request:
-            request["query"] = _rewrite_index_terms(request["query"], alias, concrete)
-        try:
-            response = await self._client.search(index=alias, body=request)
-        except BadRequestError as err:
-            raise BadQuery(_root_cause(err)) from None
-        answer = dict(response.body)
+        answer, names_index = await self._search(alias, concrete, body)
+        if _may_be_stale(answer, concrete, names_index):
+            # The alias may have moved to a new index (a `reindex`, perhaps run by another process): hits then come
+            # from an index other than the remembered one, and `_index` terms rewritten to it match nothing.
+            fresh = await self._concrete_index(alias, refresh=True)
+            if fresh != concrete and names_index:
+                answer, _ = await self._search(alias, fresh, body)
         for hit in answer.get("hits", {}).get("hits", []):
             hit["_index"] = alias
         return answer
 
-    async def _concrete_index(self, alias: str) -> str:
+    async def _search(self, alias: str, concrete: str, body: Doc) -> tuple[Doc, bool]:
+        """The answer to `body` on `alias`, `_index` terms naming the alias rewritten to `concrete`; and whether
+        there were any."""
+        request = dict(body)
+        names_index = False
+        if "query" in request:
+            request["query"] = _rewrite_index_terms(body["query"], alias, concrete)
+            names_index = request["query"] != body["query"]
+        try:
+            response = await self._client.search(index=alias, body=request)
+        except BadRequestError as err:
+            raise BadQuery(_root_cause(err)) from None
+        return dict(response.body), names_index
+
+    async def _concrete_index(self, alias: str, *, refresh: bool = False) -> str:
+        """The index behind `alias`, remembered for `ALIAS_TTL` seconds: it changes only on `reindex`, and asking
+        costs a round trip per search. `search` notices most moves at once from the hits; the time limit bounds
+        the rest (e.g. a query of only `must_not` `_index` terms and `size` 0)."""
+        cached = self._concrete.get(alias)
+        now = time.monotonic()
+        if cached is not None and not refresh and now - cached[1] < ALIAS_TTL:
+            return cached[0]
         found = await self._client.indices.get_alias(name=alias)
-        return next(iter(found.body))
+        name = next(iter(found.body))
+        self._concrete[alias] = (name, now)
+        return name
 
     async def write(self, writes: Sequence[Write]) -> None:
         await self._bulk(list(self._ops(writes)))
@@ -508,6 +533,15 @@ def _bulk_actions(operations: list[dict[str, Any]]) -> list[BulkAction]:
 
 def _bulk_lines(actions: list[BulkAction]) -> list[dict[str, Any]]:
     return [line for action, source in actions for line in (action, source) if line is not None]
+
+
+def _may_be_stale(answer: Doc, concrete: str, names_index: bool) -> bool:
+    hits = answer.get("hits", {})
+    found_in = {hit.get("_index") for hit in hits.get("hits", [])}
+    if found_in - {concrete}:
+        return True
+    total = hits.get("total")
+    return names_index and not found_in and not (isinstance(total, dict) and total.get("value"))
 
 
 def _rewrite_index_terms(node: Any, logical: str, concrete: str) -> Any:
