@@ -63,6 +63,7 @@ _SEARCH_RESPONSE = {
 _QUERY_400 = _error("malformed body, a refused key (scripts, other indices...) or an unsupported construct")
 _QUERY_413 = _error("body larger than AQUARIUS_MAX_BODY_BYTES")
 _QUERY_504 = _error("the query exceeded the request time budget")
+_QUERY_REFUSALS = {"400": _QUERY_400, "413": _QUERY_413, "504": _QUERY_504}
 
 _PATHS: dict[str, dict[str, Any]] = {
     "/": {
@@ -138,9 +139,7 @@ _PATHS: dict[str, dict[str, Any]] = {
             "requestBody": _body("an Elasticsearch search body"),
             "responses": {
                 "200": _json(_SEARCH_RESPONSE, "the search response"),
-                "400": _QUERY_400,
-                "413": _QUERY_413,
-                "504": _QUERY_504,
+                **_QUERY_REFUSALS,
             },
         }
     },
@@ -207,9 +206,7 @@ _PATHS: dict[str, dict[str, Any]] = {
             "requestBody": _body("an Elasticsearch search body"),
             "responses": {
                 "200": _json(_SEARCH_RESPONSE, "the search response"),
-                "400": _QUERY_400,
-                "413": _QUERY_413,
-                "504": _QUERY_504,
+                **_QUERY_REFUSALS,
             },
         }
     },
@@ -219,9 +216,7 @@ _PATHS: dict[str, dict[str, Any]] = {
             "requestBody": _body("an Elasticsearch search body, optionally with `index` naming the DDO collection"),
             "responses": {
                 "200": _json({"type": "array", "items": {"type": "array", "items": _ANY_OBJECT}}, "documents"),
-                "400": _QUERY_400,
-                "413": _QUERY_413,
-                "504": _QUERY_504,
+                **_QUERY_REFUSALS,
             },
         }
     },
